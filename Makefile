@@ -1,0 +1,47 @@
+# Two commands for a newcomer: `make run` serves the blog, `make test` runs every test.
+# Both create .venv and install requirements (again only when the files change).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint browser serve messages clean
+
+run: $(VENV)/.requirements
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.requirements-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.requirements-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Debian's Chromium for the browser tests (Playwright's own download does not work offline).
+browser:
+	@scripts/ensure-chromium.sh
+
+# Compile translations after editing locale/*/LC_MESSAGES/django.po (needs gettext).
+messages: $(VENV)/.requirements-dev
+	$(BIN)/python manage.py makemessages -l ko -l en --no-obsolete -i '.venv/*' -i 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages -i '.venv/*'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.requirements
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

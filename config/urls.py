@@ -1,0 +1,20 @@
+"""Top-level URLs: the blog at /, accounts under /accounts/, the API under /api/."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("blog.urls")),
+]
+
+if settings.KAKAO_SANDBOX:
+    urlpatterns.insert(0, path("sandbox/kakao/", include("kakao_sandbox.urls")))
+
+handler400 = "blog.views.bad_request"
+handler403 = "blog.views.permission_denied"
+handler404 = "blog.views.page_not_found"
+handler500 = "blog.views.server_error"

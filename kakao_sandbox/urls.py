@@ -1,0 +1,3 @@
+app_name = "kakao_sandbox"
+
+urlpatterns: list = []

@@ -1,0 +1,24 @@
+import pytest
+
+from blog.models import Post
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """Return a factory of local users: make_user("minji", nickname="민지")."""
+
+    def make(username: str = "reader", **fields):
+        fields.setdefault("nickname", username)
+        return django_user_model.objects.create_user(username=username, **fields)
+
+    return make
+
+
+@pytest.fixture
+def author(make_user):
+    return make_user("author", nickname="작성자")
+
+
+@pytest.fixture
+def post(author):
+    return Post.objects.create(author=author, title="첫 글", body="**안녕하세요**")
