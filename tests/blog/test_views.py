@@ -1,15 +1,30 @@
+import datetime
+
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from blog.models import Post
+from blog.models import Comment, Post
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_without_posts_shows_empty_state(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="ko")
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
     assert response.status_code == 200
-    assert "아직 글이 없습니다" in response.content.decode()
+    return len(queries)
+
+
+# Home page
+
+
+def test_home_without_posts_shows_empty_state_in_english(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "No posts yet." in response.content.decode()
 
 
 def test_home_lists_newest_first_ten_per_page(client, author):
@@ -17,11 +32,277 @@ def test_home_lists_newest_first_ten_per_page(client, author):
         Post.objects.create(author=author, title=f"post {number:02d}", body="body")
     first = client.get("/").content.decode()
     assert "post 11" in first and "post 02" in first and "post 01" not in first
+    assert first.index("post 11") < first.index("post 10") < first.index("post 02")
     second = client.get("/?page=2").content.decode()
     assert "post 01" in second and "post 00" in second and "post 11" not in second
+    assert second.index("post 01") < second.index("post 00")
+
+
+def test_home_first_page_links_to_the_second(client, author):
+    for number in range(11):
+        Post.objects.create(author=author, title=f"post {number:02d}", body="body")
+    page = client.get("/").content.decode()
+    assert 'href="?page=2"' in page
+    assert 'href="?page=2"' not in client.get("/?page=2").content.decode()
+
+
+def test_home_page_past_the_end_is_styled_404(client, post):
+    response = client.get("/?page=5")
+    assert response.status_code == 404
+    assert 'class="error-page"' in response.content.decode()
+
+
+def test_home_shows_author_nickname_and_initial_avatar_without_image(client, make_user):
+    minji = make_user("minji", nickname="민지")
+    Post.objects.create(author=minji, title="hello", body="body")
+    page = client.get("/").content.decode()
+    assert '<span class="post-author">민지</span>' in page
+    assert 'avatar-initial" aria-hidden="true">민</span>' in page
+
+
+def test_home_shows_author_profile_image_when_set(client, make_user):
+    alex = make_user("alex", nickname="Alex", profile_image_url="https://k.kakaocdn.net/img/alex.jpg")
+    Post.objects.create(author=alex, title="hello", body="body")
+    page = client.get("/").content.decode()
+    assert 'src="https://k.kakaocdn.net/img/alex.jpg"' in page
+    assert "avatar-initial" not in page
+
+
+def test_home_excerpt_shows_words_without_markdown_markup(client, author):
+    Post.objects.create(author=author, title="t", body="# Heading\n\n**bold** and `code` and [a link](https://example.com)")
+    page = client.get("/").content.decode()
+    excerpt = page.split('<p class="post-excerpt">', 1)[1].split("</p>", 1)[0]
+    assert "Heading" in excerpt and "bold and code and a link" in excerpt
+    for markup in ("**", "`", "#", "](", "<strong>", "<code>", "href"):
+        assert markup not in excerpt
+
+
+def test_home_excerpt_is_shortened_for_long_posts(client, author):
+    Post.objects.create(author=author, title="t", body="word " * 200)
+    page = client.get("/").content.decode()
+    excerpt = page.split('<p class="post-excerpt">', 1)[1].split("</p>", 1)[0]
+    assert len(excerpt) <= 160
+    assert excerpt.endswith("…")
+
+
+def test_home_excerpt_escapes_html_in_code(client, author):
+    Post.objects.create(author=author, title="t", body="```\n<script>alert(1)</script>\n```")
+    page = client.get("/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_home_shows_post_date_in_site_time_zone(client, author, post):
+    # 2024-03-05 20:00 UTC is already 2024-03-06 in Seoul.
+    Post.objects.filter(pk=post.pk).update(created_at=datetime.datetime(2024, 3, 5, 20, 0, tzinfo=datetime.UTC))
+    page = client.get("/").content.decode()
+    assert ">2024-03-06</time>" in page
+
+
+def test_home_shows_comment_count_per_post(client, author, make_user):
+    reader = make_user("reader")
+    busy = Post.objects.create(author=author, title="busy", body="b")
+    Post.objects.create(author=author, title="quiet", body="q")
+    for number in range(3):
+        Comment.objects.create(post=busy, author=reader, body=f"c{number}")
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    quiet_card, busy_card = page.split('class="post-card"')[1:3]
+    assert "0 comments" in " ".join(quiet_card.split())
+    assert "3 comments" in " ".join(busy_card.split())
+
+
+def test_home_runs_same_number_of_queries_for_1_and_25_posts(client, make_user):
+    def add_posts(count: int, start: int) -> None:
+        for number in range(start, start + count):
+            writer = make_user(f"writer{number}")
+            created = Post.objects.create(author=writer, title=f"p{number}", body="b")
+            Comment.objects.create(post=created, author=writer, body="c")
+
+    add_posts(1, start=0)
+    one = count_queries(client, "/")
+    add_posts(24, start=1)
+    many = count_queries(client, "/")
+    assert many == one
+    assert count_queries(client, "/?page=3") == one
+
+
+def test_home_for_logged_in_reader_runs_same_number_of_queries_for_1_and_25_posts(client, make_user):
+    client.force_login(make_user("reader"))
+    first = make_user("writer0")
+    Post.objects.create(author=first, title="p0", body="b")
+    one = count_queries(client, "/")
+    for number in range(1, 25):
+        Post.objects.create(author=make_user(f"writer{number}"), title=f"p{number}", body="b")
+    assert count_queries(client, "/") == one
+
+
+# Post detail
+
+
+def test_post_detail_shows_title_author_and_rendered_body(client, post):
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "<h1>첫 글</h1>" in page
+    assert '<span class="post-author">작성자</span>' in page
+    assert "<strong>안녕하세요</strong>" in page
+
+
+def test_post_detail_shows_comments_oldest_first(client, post, make_user):
+    reader = make_user("reader", nickname="독자")
+    Comment.objects.create(post=post, author=reader, body="first comment")
+    Comment.objects.create(post=post, author=post.author, body="second comment")
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert page.index("first comment") < page.index("second comment")
+    assert "독자" in page
+
+
+def test_post_detail_runs_same_number_of_queries_for_1_and_30_comments(client, post, make_user):
+    Comment.objects.create(post=post, author=make_user("c0"), body="c")
+    one = count_queries(client, post.get_absolute_url())
+    for number in range(1, 30):
+        Comment.objects.create(post=post, author=make_user(f"c{number}"), body="c")
+    assert count_queries(client, post.get_absolute_url()) == one
 
 
 def test_unknown_post_shows_styled_404(client):
     response = client.get(reverse("blog:post_detail", args=[999]))
     assert response.status_code == 404
     assert 'class="error-page"' in response.content.decode()
+
+
+def test_anonymous_reader_sees_login_prompt_instead_of_comment_form(client, post):
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert 'class="comment-form"' not in page
+    assert f'href="/accounts/login/?next={post.get_absolute_url()}"' in page
+
+
+# Writing posts
+
+
+def test_author_creates_post_and_is_redirected_to_it(client, author):
+    client.force_login(author)
+    response = client.post(reverse("blog:post_create"), {"title": "New one", "body": "Some *words*"})
+    created = Post.objects.get(title="New one")
+    assert response.status_code == 302
+    assert response.url == created.get_absolute_url()
+    assert created.author == author
+    page = client.get(response.url).content.decode()
+    assert "<em>words</em>" in page
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * 201])
+def test_post_with_empty_or_too_long_title_shows_error_and_saves_nothing(client, author, title):
+    client.force_login(author)
+    response = client.post(reverse("blog:post_create"), {"title": title, "body": "body"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert 'class="field-error"' in response.content.decode()
+    assert Post.objects.count() == 0
+
+
+def test_post_with_200_character_title_is_saved(client, author):
+    client.force_login(author)
+    response = client.post(reverse("blog:post_create"), {"title": "x" * 200, "body": "body"})
+    assert response.status_code == 302
+    assert Post.objects.get().title == "x" * 200
+
+
+def test_author_edits_post(client, post):
+    client.force_login(post.author)
+    url = reverse("blog:post_update", args=[post.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"title": "Edited", "body": "new body"})
+    assert response.status_code == 302
+    assert response.url == post.get_absolute_url()
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("Edited", "new body")
+
+
+def test_edit_with_too_long_title_shows_error_and_keeps_post(client, post):
+    client.force_login(post.author)
+    response = client.post(reverse("blog:post_update", args=[post.pk]), {"title": "x" * 201, "body": "b"})
+    assert response.status_code == 200
+    assert 'class="field-error"' in response.content.decode()
+    post.refresh_from_db()
+    assert post.title == "첫 글"
+
+
+def test_author_deletes_post_and_its_comments(client, post, make_user):
+    Comment.objects.create(post=post, author=make_user("reader"), body="c")
+    client.force_login(post.author)
+    url = reverse("blog:post_delete", args=[post.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response.url == reverse("blog:post_list")
+    assert not Post.objects.exists() and not Comment.objects.exists()
+
+
+# Comments
+
+
+def test_logged_in_reader_comments_and_returns_to_comments(client, post, make_user):
+    reader = make_user("reader", nickname="독자")
+    client.force_login(reader)
+    response = client.post(reverse("blog:comment_create", args=[post.pk]), {"body": "Nice post"})
+    assert response.status_code == 302
+    assert response.url == f"{post.get_absolute_url()}#comments"
+    comment = Comment.objects.get()
+    assert (comment.author, comment.post, comment.body) == (reader, post, "Nice post")
+    assert "Nice post" in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_empty_comment_shows_error_and_saves_nothing(client, post, make_user):
+    client.force_login(make_user("reader"))
+    response = client.post(reverse("blog:comment_create", args=[post.pk]), {"body": "  "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="field-error"' in page
+    assert "<h1>첫 글</h1>" in page
+    assert not Comment.objects.exists()
+
+
+def test_anonymous_comment_redirects_to_login_and_saves_nothing(client, post):
+    response = client.post(reverse("blog:comment_create", args=[post.pk]), {"body": "Hi"})
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=")
+    assert post.get_absolute_url() in response.url
+    assert not Comment.objects.exists()
+
+
+def test_comment_on_unknown_post_is_styled_404(client, make_user):
+    client.force_login(make_user("reader"))
+    response = client.post(reverse("blog:comment_create", args=[999]), {"body": "Hi"})
+    assert response.status_code == 404
+    assert 'class="error-page"' in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_comment_author_deletes_own_comment(client, post, make_user):
+    reader = make_user("reader")
+    comment = Comment.objects.create(post=post, author=reader, body="mine")
+    client.force_login(reader)
+    response = client.post(reverse("blog:comment_delete", args=[comment.pk]))
+    assert response.status_code == 302
+    assert response.url == f"{post.get_absolute_url()}#comments"
+    assert not Comment.objects.exists()
+
+
+# CSRF
+
+
+def test_post_without_csrf_token_shows_styled_403_and_saves_nothing(post, make_user):
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(make_user("reader"))
+    response = csrf_client.post(reverse("blog:comment_create", args=[post.pk]), {"body": "Hi"})
+    assert response.status_code == 403
+    assert 'class="error-page"' in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_new_post_without_csrf_token_shows_styled_403(author):
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(author)
+    response = csrf_client.post(reverse("blog:post_create"), {"title": "t", "body": "b"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'class="error-page"' in page and "This form has expired" in page
+    assert not Post.objects.exists()
