@@ -1,14 +1,186 @@
-from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+"""Browser views of Kakao Login. The callback reads top to bottom as the OAuth 2.0 code flow."""
+
+import hmac
+import logging
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import kakao, services
+from accounts.kakao import KakaoError
+
+logger = logging.getLogger(__name__)
+
+# Login attempts waiting for Kakao's answer, per browser, in the session: {state: attempt}.
+ATTEMPTS_SESSION_KEY = "kakao_login_attempts"
+ATTEMPT_MAX_AGE = 10 * 60
+ATTEMPTS_KEPT = 5
 
 
+def safe_next(url: str | None) -> str:
+    """Return ``url`` if it is a path on this site, else "/" (no open redirects)."""
+    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=set()):
+        return url
+    return "/"
+
+
+@require_GET
 def login_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/login.html", {"next": request.GET.get("next", "")})
+    return render(
+        request,
+        "accounts/login.html",
+        {"next": safe_next(request.GET.get("next")), "sandbox": settings.KAKAO_SANDBOX},
+    )
+
+
+@require_GET
+def kakao_login(request: HttpRequest) -> HttpResponse:
+    """Start the flow: a fresh state and PKCE pair per attempt, then off to Kakao."""
+    state = secrets.token_urlsafe(32)  # 256 bits; RFC 9700 asks for at least 128
+    code_verifier = secrets.token_urlsafe(64)  # 86 characters, inside RFC 7636's 43-128
+    attempts = _live_attempts(request)
+    attempts[state] = {
+        "code_verifier": code_verifier,
+        "next": safe_next(request.GET.get("next")),
+        "started_at": time.time(),
+    }
+    request.session[ATTEMPTS_SESSION_KEY] = dict(list(attempts.items())[-ATTEMPTS_KEPT:])
+    url = kakao.authorization_url(
+        endpoints=kakao.endpoints(request),
+        redirect_uri=kakao.redirect_uri(request),
+        state=state,
+        code_verifier=code_verifier,
+    )
+    return redirect(url)
+
+
+@require_GET
+def kakao_callback(request: HttpRequest) -> HttpResponse:
+    """Finish the flow: check state, exchange the code, read the profile, log the user in."""
+    # 1. The state must be one this browser started, and it is used up now, even when
+    #    Kakao answered with an error, so a callback can never be replayed.
+    attempt = _pop_attempt(request, request.GET.get("state", ""))
+    try:
+        if attempt is None:
+            raise KakaoError("invalid_state")
+        # 2. Kakao's answer: an error (the user pressed cancel) or an authorization code.
+        if request.GET.get("error"):
+            raise KakaoError(request.GET["error"])
+        authorization_code = request.GET.get("code", "")
+        if not authorization_code:
+            raise KakaoError("missing_code")
+        endpoints = kakao.endpoints(request)
+        # 3. Exchange the code for Kakao's tokens, proving with the code_verifier that we
+        #    are the client that started this attempt (PKCE).
+        kakao_tokens = kakao.exchange_code(
+            endpoints=endpoints,
+            authorization_code=authorization_code,
+            redirect_uri=kakao.redirect_uri(request),
+            code_verifier=attempt["code_verifier"],
+        )
+        # 4. Read who the user is at Kakao.
+        profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=kakao_tokens["access_token"])
+    except KakaoError as error:
+        return login_error(request, error)
+    # 5. Find or create the local user, keyed on Kakao's id.
+    user, _created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
+    if not user.is_active:
+        return login_error(request, KakaoError("account_disabled"))
+    # 6. Log the browser in and send it on, to a clean URL with no code in it.
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(attempt["next"])
+
+
+def login_error(request: HttpRequest, error: KakaoError) -> HttpResponse:
+    """Render the friendly error page; Kakao refusing a token it just issued is Kakao's fault (502)."""
+    logger.warning("Kakao login failed: %s", error)
+    status = 502 if error.status == 401 else error.status
+    return render(request, "accounts/login_error.html", {"error": error}, status=status)
+
+
+def _live_attempts(request: HttpRequest) -> dict:
+    now = time.time()
+    attempts = request.session.get(ATTEMPTS_SESSION_KEY, {})
+    return {state: a for state, a in attempts.items() if now - a["started_at"] < ATTEMPT_MAX_AGE}
+
+
+def _pop_attempt(request: HttpRequest, state: str) -> dict | None:
+    attempts = _live_attempts(request)
+    attempt = attempts.pop(state, None) if state else None
+    request.session[ATTEMPTS_SESSION_KEY] = attempts
+    return attempt
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """End our login; also expire our Kakao token, and optionally the Kakao account's login."""
+    user = request.user
+    endpoints = kakao.endpoints(request)
+    if user.is_authenticated:
+        kakao_access_token = services.kakao_tokens_of(user).get("access_token")
+        if kakao_access_token:
+            try:
+                kakao.logout(endpoints=endpoints, kakao_access_token=kakao_access_token)
+            except KakaoError as error:
+                # Our own logout must still happen: Kakao's token expires on its own.
+                logger.info("Kakao logout failed: %s", error)
+            services.kakao_tokens_forget(user)
     logout(request)
+    if request.POST.get("kakao_account") == "1":
+        home = request.build_absolute_uri(reverse("blog:post_list"))
+        return redirect(kakao.account_logout_url(endpoints=endpoints, logout_redirect_uri=home))
     return redirect("blog:post_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Unlink the app at Kakao, then delete the user and everything they wrote."""
+    if request.method == "GET":
+        return render(request, "accounts/account_delete.html")
+    user = request.user
+    tokens = services.kakao_tokens_of(user)
+    if tokens:
+        try:
+            kakao.unlink(
+                endpoints=kakao.endpoints(request),
+                kakao_access_token=tokens.get("access_token", ""),
+                kakao_id=tokens["kakao_id"],
+            )
+        except KakaoError as error:
+            if error.code != "invalid_token" or not tokens.get("access_token"):
+                return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
+            # Kakao no longer knows our token (the user logged out there): unlink with the admin key.
+            try:
+                kakao.unlink(endpoints=kakao.endpoints(request), kakao_id=tokens["kakao_id"])
+            except KakaoError as retry_error:
+                return render(
+                    request, "accounts/login_error.html", {"error": retry_error, "deleting": True}, status=502
+                )
+    logout(request)
+    user.delete()
+    return redirect("blog:post_list")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def kakao_unlink_callback(request: HttpRequest) -> HttpResponse:
+    """Kakao tells us a user disconnected the app on Kakao's side: deactivate them."""
+    expected = f"KakaoAK {settings.KAKAO_ADMIN_KEY}"
+    given = request.headers.get("Authorization", "")
+    if not settings.KAKAO_ADMIN_KEY or not hmac.compare_digest(given.encode(), expected.encode()):
+        return JsonResponse({"error": "invalid_admin_key"}, status=401)
+    kakao_id = (request.POST if request.method == "POST" else request.GET).get("user_id", "")
+    if not kakao_id.isdigit():
+        return JsonResponse({"error": "invalid_request", "error_description": "user_id is required"}, status=400)
+    found = services.user_deactivate_by_kakao_id(kakao_id=kakao_id)
+    return JsonResponse({"user_id": kakao_id, "deactivated": found})

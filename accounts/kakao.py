@@ -1,0 +1,264 @@
+"""Kakao's HTTP contract: endpoint URLs, the authorize URL, the code exchange, the profile.
+
+No ORM here. Every failure of Kakao (network, HTTP status, KOE codes, malformed JSON)
+becomes one exception, ``KakaoError``, carrying a message a person can read.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.requests_client import OAuth2Session
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# Paths below KAKAO_AUTH_URL (kauth.kakao.com) and KAKAO_API_URL (kapi.kakao.com).
+AUTHORIZE_PATH = "/oauth/authorize"
+TOKEN_PATH = "/oauth/token"
+ACCOUNT_LOGOUT_PATH = "/oauth/logout"
+USER_ME_PATH = "/v2/user/me"
+LOGOUT_PATH = "/v1/user/logout"
+UNLINK_PATH = "/v1/user/unlink"
+SANDBOX_PATH = "/sandbox/kakao"
+
+# What each failure tells the person looking at the error page.
+MESSAGES = {
+    "invalid_state": _("This login link is not valid any more. Please start the login again."),
+    "access_denied": _("You cancelled the Kakao login, so nothing was shared with us."),
+    "consent_required": _("Kakao needs your consent before you can log in."),
+    "missing_code": _("Kakao sent you back without a login code. Please try again."),
+    "KOE006": _("This site's return address is not registered at Kakao (KOE006). The site owner must add it in the Kakao console."),
+    "KOE010": _("Kakao did not accept this site's client secret (KOE010). The site owner must check KAKAO_CLIENT_SECRET."),
+    "KOE008": _("Kakao does not know this site's app key (KOE008). The site owner must check KAKAO_CLIENT_ID."),
+    "KOE101": _("Kakao does not know this site's app key (KOE101). The site owner must check KAKAO_CLIENT_ID."),
+    "KOE205": _("This site asked Kakao for information it is not set up to share (KOE205). The site owner must check the consent items."),
+    "KOE237": _("Too many logins in a short time (KOE237). Please wait a few minutes and try again."),
+    "KOE303": _("The return address changed during login (KOE303). Please start the login again."),
+    "KOE320": _("This login link was already used or has expired (KOE320). Please start the login again."),
+    "invalid_token": _("Kakao did not accept the access token."),
+    "timeout": _("Kakao did not answer in time. Please try again in a moment."),
+    "unreachable": _("We could not reach Kakao. Please try again in a moment."),
+    "server_error": _("Kakao is having trouble right now. Please try again in a moment."),
+    "bad_response": _("Kakao sent an answer we could not read. Please try again in a moment."),
+    "kakao_error": _("Kakao refused the login. Please try again."),
+    "account_disabled": _("This account is disabled. Please contact the site owner."),
+}
+# The HTTP status our page or API answers with: the visitor's fault is 4xx, Kakao's is 502.
+STATUSES = {
+    "invalid_state": 400,
+    "access_denied": 400,
+    "consent_required": 400,
+    "missing_code": 400,
+    "KOE237": 429,
+    "KOE303": 400,
+    "KOE320": 400,
+    "invalid_token": 401,
+    "account_disabled": 403,
+}
+
+
+class KakaoError(Exception):
+    """A failure talking to Kakao, with a message safe to show and a status to answer."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        # Codes may come from a query string: keep only a short, plain word for logs.
+        code = code if re.fullmatch(r"[A-Za-z0-9_]{1,40}", code or "") else "unknown"
+        self.code = code if code in MESSAGES else "kakao_error"
+        self.message = MESSAGES[self.code]
+        self.status = STATUSES.get(self.code, 502)
+        # ``detail`` is for logs: it never contains a token, code or secret.
+        super().__init__(f"{code}: {detail}" if detail else code)
+
+
+@dataclass(frozen=True)
+class KakaoProfile:
+    """The parts of ``/v2/user/me`` we use. Every field but ``id`` may be empty."""
+
+    id: str
+    nickname: str
+    profile_image_url: str
+    email: str
+    is_email_verified: bool
+    is_email_valid: bool
+
+    @property
+    def email_trusted(self) -> bool:
+        """Return True when Kakao vouches that the address belongs to this user now."""
+        return bool(self.email and self.is_email_verified and self.is_email_valid)
+
+
+@dataclass(frozen=True)
+class KakaoEndpoints:
+    auth_url: str
+    api_url: str
+
+
+def endpoints(request: HttpRequest) -> KakaoEndpoints:
+    """Return Kakao's base URLs; in sandbox mode, this site's own /sandbox/kakao."""
+    if settings.KAKAO_SANDBOX:
+        sandbox = request.build_absolute_uri(SANDBOX_PATH)
+        return KakaoEndpoints(auth_url=sandbox, api_url=sandbox)
+    return KakaoEndpoints(auth_url=settings.KAKAO_AUTH_URL, api_url=settings.KAKAO_API_URL)
+
+
+def redirect_uri(request: HttpRequest) -> str:
+    """Return the one registered redirect URI; no request parameter can change it."""
+    return settings.KAKAO_REDIRECT_URI or request.build_absolute_uri(reverse("accounts:kakao_callback"))
+
+
+def _oauth_session(*, redirect_uri: str = "") -> OAuth2Session:
+    return OAuth2Session(
+        client_id=settings.KAKAO_CLIENT_ID,
+        client_secret=settings.KAKAO_CLIENT_SECRET or None,
+        # Kakao takes the secret in the form body only; Basic auth gets KOE010.
+        token_endpoint_auth_method="client_secret_post" if settings.KAKAO_CLIENT_SECRET else "none",
+        redirect_uri=redirect_uri or None,
+        scope=settings.KAKAO_SCOPE or None,
+        code_challenge_method="S256",
+        default_timeout=settings.KAKAO_TIMEOUT,
+    )
+
+
+def authorization_url(*, endpoints: KakaoEndpoints, redirect_uri: str, state: str, code_verifier: str) -> str:
+    """Return Kakao's authorize URL carrying ``state`` and the S256 ``code_challenge``."""
+    url, _state = _oauth_session(redirect_uri=redirect_uri).create_authorization_url(
+        endpoints.auth_url + AUTHORIZE_PATH, state=state, code_verifier=code_verifier
+    )
+    return url
+
+
+def _read_json(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise KakaoError("bad_response", f"HTTP {response.status_code}, not JSON") from None
+    if not isinstance(data, dict):
+        raise KakaoError("bad_response", f"HTTP {response.status_code}, JSON is not an object")
+    return data
+
+
+def _check_token_response(response: requests.Response) -> requests.Response:
+    """Turn Kakao's token errors into KakaoError before Authlib drops the KOE code."""
+    if response.status_code >= 500:
+        raise KakaoError("server_error", f"token endpoint HTTP {response.status_code}")
+    data = _read_json(response)
+    if response.status_code >= 400 or "error" in data:
+        raise KakaoError(data.get("error_code") or data.get("error") or "kakao_error", str(data.get("error")))
+    if not data.get("access_token"):
+        raise KakaoError("bad_response", "token response without access_token")
+    return response
+
+
+def _network_errors(call):
+    """Run ``call`` and turn network failures into KakaoError."""
+    try:
+        return call()
+    except KakaoError:
+        raise
+    except requests.Timeout:
+        raise KakaoError("timeout") from None
+    except requests.RequestException as exc:
+        raise KakaoError("unreachable", type(exc).__name__) from None
+    except AuthlibBaseError as exc:
+        raise KakaoError(exc.error or "kakao_error") from None
+    except ValueError:
+        raise KakaoError("bad_response", "unreadable JSON") from None
+
+
+def exchange_code(
+    *, endpoints: KakaoEndpoints, authorization_code: str, redirect_uri: str, code_verifier: str
+) -> dict[str, Any]:
+    """Exchange an authorization code for Kakao's tokens (client_secret_post + PKCE)."""
+    session = _oauth_session(redirect_uri=redirect_uri)
+    session.register_compliance_hook("access_token_response", _check_token_response)
+    token = _network_errors(
+        lambda: session.fetch_token(
+            endpoints.auth_url + TOKEN_PATH,
+            grant_type="authorization_code",
+            code=authorization_code,
+            code_verifier=code_verifier,
+        )
+    )
+    return dict(token)
+
+
+def fetch_profile(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> KakaoProfile:
+    """Return the user's profile from ``/v2/user/me``."""
+    response = _network_errors(
+        lambda: requests.get(
+            endpoints.api_url + USER_ME_PATH,
+            headers={"Authorization": f"Bearer {kakao_access_token}"},
+            timeout=settings.KAKAO_TIMEOUT,
+        )
+    )
+    if response.status_code in (400, 401):
+        raise KakaoError("invalid_token", f"user/me HTTP {response.status_code}")
+    if response.status_code >= 300:
+        raise KakaoError("server_error", f"user/me HTTP {response.status_code}")
+    return parse_profile(_read_json(response))
+
+
+def parse_profile(data: dict[str, Any]) -> KakaoProfile:
+    """Map Kakao's ``/v2/user/me`` JSON to a KakaoProfile, tolerating any missing part."""
+    kakao_id = data.get("id")
+    if isinstance(kakao_id, bool) or not isinstance(kakao_id, int | str) or not str(kakao_id).isdigit():
+        raise KakaoError("bad_response", "user/me without a numeric id")
+    kakao_id = str(kakao_id)
+    account = data.get("kakao_account") if isinstance(data.get("kakao_account"), dict) else {}
+    profile = account.get("profile") if isinstance(account.get("profile"), dict) else {}
+    properties = data.get("properties") if isinstance(data.get("properties"), dict) else {}
+
+    nickname = profile.get("nickname") or properties.get("nickname") or f"카카오 사용자 {kakao_id[-4:]}"
+    image = "" if profile.get("is_default_image") else profile.get("profile_image_url")
+    image = image or properties.get("profile_image") or ""
+    email = account.get("email")
+    return KakaoProfile(
+        id=kakao_id,
+        nickname=str(nickname)[:50],
+        profile_image_url=image if isinstance(image, str) and image.startswith(("https://", "http://")) else "",
+        email=email.strip() if isinstance(email, str) else "",
+        is_email_verified=account.get("is_email_verified") is True,
+        is_email_valid=account.get("is_email_valid") is True,
+    )
+
+
+def account_logout_url(*, endpoints: KakaoEndpoints, logout_redirect_uri: str) -> str:
+    """Return the URL that also logs the browser out of its Kakao account."""
+    query = urlencode({"client_id": settings.KAKAO_CLIENT_ID, "logout_redirect_uri": logout_redirect_uri})
+    return f"{endpoints.auth_url}{ACCOUNT_LOGOUT_PATH}?{query}"
+
+
+def logout(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> None:
+    """Expire this app's Kakao tokens for the user (``/v1/user/logout``)."""
+    _post_user_api(endpoints, LOGOUT_PATH, headers={"Authorization": f"Bearer {kakao_access_token}"})
+
+
+def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id: str = "") -> None:
+    """Disconnect the user from this app at Kakao, with their token or the admin key."""
+    if kakao_access_token:
+        _post_user_api(endpoints, UNLINK_PATH, headers={"Authorization": f"Bearer {kakao_access_token}"})
+        return
+    if not settings.KAKAO_ADMIN_KEY:
+        raise KakaoError("invalid_token", "no Kakao token and no admin key to unlink with")
+    _post_user_api(
+        endpoints,
+        UNLINK_PATH,
+        headers={"Authorization": f"KakaoAK {settings.KAKAO_ADMIN_KEY}"},
+        data={"target_id_type": "user_id", "target_id": kakao_id},
+    )
+
+
+def _post_user_api(endpoints: KakaoEndpoints, path: str, *, headers: dict, data: dict | None = None) -> dict:
+    response = _network_errors(
+        lambda: requests.post(endpoints.api_url + path, headers=headers, data=data, timeout=settings.KAKAO_TIMEOUT)
+    )
+    if response.status_code in (400, 401):
+        raise KakaoError("invalid_token", f"{path} HTTP {response.status_code}")
+    if response.status_code >= 300:
+        raise KakaoError("server_error", f"{path} HTTP {response.status_code}")
+    return _read_json(response)

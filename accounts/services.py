@@ -1,0 +1,111 @@
+"""Turn a Kakao profile into a local user: find, link or create it, atomically."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import crypto
+from accounts.kakao import KakaoProfile
+from accounts.models import Identity, User
+
+KAKAO = Identity.Provider.KAKAO
+
+
+def user_get_or_create_from_kakao(*, profile: KakaoProfile, kakao_tokens: dict | None = None) -> tuple[User, bool]:
+    """Return the local user for a Kakao profile and whether it was created just now.
+
+    Users are keyed on Kakao's ``id``, never on email or nickname. Two concurrent first
+    logins of one Kakao account race on the unique (provider, uid) constraint: the loser
+    rolls back its new user and takes the winner's.
+    """
+    for _attempt in range(2):
+        identity = Identity.objects.select_related("user").filter(provider=KAKAO, uid=profile.id).first()
+        if identity is not None:
+            created = False
+            break
+        try:
+            with transaction.atomic():
+                user, created = _link_or_create_user(profile)
+                identity = Identity.objects.create(user=user, provider=KAKAO, uid=profile.id)
+            break
+        except IntegrityError:
+            continue  # another request linked or created first: look again
+    else:
+        raise IntegrityError(f"could not settle the local user for Kakao id {profile.id}")
+
+    user = identity.user
+    _refresh_profile(user, profile)
+    identity.last_login_at = timezone.now()
+    if kakao_tokens:
+        identity.kakao_access_token = crypto.encrypt(kakao_tokens.get("access_token", ""))
+        # Kakao returns a new refresh token only when the old one is near expiry: keep the old one.
+        if kakao_tokens.get("refresh_token"):
+            identity.kakao_refresh_token = crypto.encrypt(kakao_tokens["refresh_token"])
+    identity.save()
+    return user, created
+
+
+def _email_taken(email: str, *, exclude: User | None = None) -> bool:
+    others = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    return others.exists()
+
+
+def _link_or_create_user(profile: KakaoProfile) -> tuple[User, bool]:
+    """Link to an existing account only through an email both sides have verified."""
+    if profile.email_trusted:
+        existing = (
+            User.objects.filter(email__iexact=profile.email, email_verified=True)
+            .exclude(identities__provider=KAKAO)
+            .first()
+        )
+        if existing is not None:
+            return existing, False
+    email = profile.email if profile.email and not _email_taken(profile.email) else ""
+    user = User(
+        username=f"kakao_{profile.id}",
+        email=email,
+        email_verified=bool(email) and profile.email_trusted,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user, True
+
+
+def _refresh_profile(user: User, profile: KakaoProfile) -> None:
+    """Copy what Kakao says now: nickname and picture, and a changed email if it is free."""
+    user.nickname = profile.nickname
+    user.profile_image_url = profile.profile_image_url
+    if profile.email and profile.email.lower() != user.email.lower() and not _email_taken(profile.email, exclude=user):
+        user.email = profile.email
+        user.email_verified = profile.email_trusted
+    user.last_login = timezone.now()
+    user.save(update_fields=["nickname", "profile_image_url", "email", "email_verified", "last_login"])
+
+
+def kakao_tokens_of(user: User) -> dict[str, str]:
+    """Return the user's stored Kakao tokens in clear, {} when none."""
+    identity = Identity.objects.filter(user=user, provider=KAKAO).first()
+    if identity is None:
+        return {}
+    return {
+        "access_token": crypto.decrypt(identity.kakao_access_token),
+        "refresh_token": crypto.decrypt(identity.kakao_refresh_token),
+        "kakao_id": identity.uid,
+    }
+
+
+def kakao_tokens_forget(user: User) -> None:
+    """Drop the stored Kakao tokens of ``user`` (after logout)."""
+    Identity.objects.filter(user=user, provider=KAKAO).update(kakao_access_token="", kakao_refresh_token="")
+
+
+def user_deactivate_by_kakao_id(*, kakao_id: str) -> bool:
+    """Deactivate the user whose Kakao identity is ``kakao_id``; False when there is none."""
+    identity = Identity.objects.select_related("user").filter(provider=KAKAO, uid=kakao_id).first()
+    if identity is None:
+        return False
+    with transaction.atomic():
+        User.objects.filter(pk=identity.user_id).update(is_active=False)
+        Identity.objects.filter(pk=identity.pk).update(kakao_access_token="", kakao_refresh_token="")
+    return True
