@@ -5,7 +5,7 @@ becomes one exception, ``KakaoError``, carrying a message a person can read.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -85,6 +85,8 @@ class KakaoProfile:
     email: str
     is_email_verified: bool
     is_email_valid: bool
+    # Kakao's JSON as received, for the flow inspector; not part of the identity.
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def email_trusted(self) -> bool:
@@ -224,6 +226,7 @@ def parse_profile(data: dict[str, Any]) -> KakaoProfile:
         email=email.strip() if isinstance(email, str) else "",
         is_email_verified=account.get("is_email_verified") is True,
         is_email_valid=account.get("is_email_valid") is True,
+        raw=data,
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import kakao, services
+from accounts import flow, kakao, services
 from accounts.kakao import KakaoError
 
 logger = logging.getLogger(__name__)
@@ -48,18 +48,19 @@ def kakao_login(request: HttpRequest) -> HttpResponse:
     state = secrets.token_urlsafe(32)  # 256 bits; RFC 9700 asks for at least 128
     code_verifier = secrets.token_urlsafe(64)  # 86 characters, inside RFC 7636's 43-128
     attempts = _live_attempts(request)
-    attempts[state] = {
-        "code_verifier": code_verifier,
-        "next": safe_next(request.GET.get("next")),
-        "started_at": time.time(),
-    }
-    request.session[ATTEMPTS_SESSION_KEY] = dict(list(attempts.items())[-ATTEMPTS_KEPT:])
     url = kakao.authorization_url(
         endpoints=kakao.endpoints(request),
         redirect_uri=kakao.redirect_uri(request),
         state=state,
         code_verifier=code_verifier,
     )
+    attempts[state] = {
+        "code_verifier": code_verifier,
+        "next": safe_next(request.GET.get("next")),
+        "started_at": time.time(),
+        "authorize_url": url,
+    }
+    request.session[ATTEMPTS_SESSION_KEY] = dict(list(attempts.items())[-ATTEMPTS_KEPT:])
     return redirect(url)
 
 
@@ -81,10 +82,17 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
         endpoints = kakao.endpoints(request)
         # 3. Exchange the code for Kakao's tokens, proving with the code_verifier that we
         #    are the client that started this attempt (PKCE).
+        token_request = {
+            "grant_type": "authorization_code",
+            "client_id": settings.KAKAO_CLIENT_ID,
+            "redirect_uri": kakao.redirect_uri(request),
+            "code": authorization_code,
+            "code_verifier": attempt["code_verifier"],
+        }
         kakao_tokens = kakao.exchange_code(
             endpoints=endpoints,
             authorization_code=authorization_code,
-            redirect_uri=kakao.redirect_uri(request),
+            redirect_uri=token_request["redirect_uri"],
             code_verifier=attempt["code_verifier"],
         )
         # 4. Read who the user is at Kakao.
@@ -92,12 +100,52 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
     except KakaoError as error:
         return login_error(request, error)
     # 5. Find or create the local user, keyed on Kakao's id.
-    user, _created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
+    user, created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
     if not user.is_active:
         return login_error(request, KakaoError("account_disabled"))
     # 6. Log the browser in and send it on, to a clean URL with no code in it.
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect(attempt["next"])
+    response = redirect(attempt["next"])
+    flow.save(
+        user_id=user.pk,
+        steps=_flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created),
+    )
+    return response
+
+
+def _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created) -> list[dict]:
+    """Describe this login for the flow inspector, every secret shortened."""
+    secret = {"client_secret": settings.KAKAO_CLIENT_SECRET} if settings.KAKAO_CLIENT_SECRET else {}
+    return [
+        flow.step("authorize", url=attempt["authorize_url"]),
+        flow.step("callback", query=flow.redact(request.GET.dict())),
+        flow.step(
+            "token_request",
+            url=f"POST {endpoints.auth_url}{kakao.TOKEN_PATH}",
+            form=flow.redact({**token_request, **secret}),
+        ),
+        flow.step("token_response", json=flow.redact(kakao_tokens)),
+        flow.step("user_me", url=f"GET {endpoints.api_url}{kakao.USER_ME_PATH}", json=profile.raw),
+        flow.step(
+            "local_user",
+            result="created" if created else "found",
+            user={"id": user.pk, "username": user.username, "nickname": user.nickname},
+        ),
+    ]
+
+
+@login_required
+@require_GET
+def flow_inspector(request: HttpRequest) -> HttpResponse:
+    """Show the logged-in user the steps of their own last login."""
+    return render(request, "accounts/flow.html", {"steps": flow.load(user_id=request.user.pk)})
+
+
+@login_required
+@require_GET
+def profile_page(request: HttpRequest) -> HttpResponse:
+    identity = request.user.identities.filter(provider="kakao").first()
+    return render(request, "accounts/profile.html", {"identity": identity})
 
 
 def login_error(request: HttpRequest, error: KakaoError) -> HttpResponse:
