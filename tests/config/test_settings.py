@@ -1,0 +1,135 @@
+"""Settings as an operator meets them: what start-up demands in production, what debug mode makes up."""
+
+import os
+import secrets
+import stat
+import subprocess
+import sys
+import threading
+from functools import cache
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from config.devfiles import read_or_create
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+# Variables the settings read; a test starts from the caller's environment without them.
+SETTINGS_VARIABLES = {
+    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CSRF_TRUSTED_ORIGINS", "VAR_DIR",
+    "DJANGO_SETTINGS_MODULE", "TRUST_X_FORWARDED_PROTO", "CONN_MAX_AGE",
+}
+SETTINGS_PREFIXES = ("KAKAO_", "JWT_", "SECURE_", "DJANGO_")
+PRINT_SECRET_KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+
+
+def clean_environment(**variables: str) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SETTINGS_VARIABLES and not name.startswith(SETTINGS_PREFIXES)
+    }
+    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings", **variables}
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+
+
+@cache
+def rsa_private_key_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.fixture
+def production(tmp_path) -> dict[str, str]:
+    """Every variable a production deploy sets."""
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "blog.example.com",
+        "KAKAO_CLIENT_ID": "kakao-rest-api-key",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "VAR_DIR": str(tmp_path / "var"),
+        "JWT_PRIVATE_KEY": rsa_private_key_pem(),
+    }
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "KAKAO_CLIENT_ID"])
+def test_production_without_required_variable_stops_naming_it(production, missing):
+    env = clean_environment(**{name: value for name, value in production.items() if name != missing})
+    result = run(["-c", "import django; django.setup()"], env)
+    assert result.returncode != 0
+    # The exception's message (the last line), not just the settings source quoted in the traceback.
+    assert missing in result.stderr.strip().splitlines()[-1]
+
+
+def test_production_with_full_environment_passes_deploy_check(production):
+    # check --deploy warns about missing HSTS, SSL redirect and non-Secure cookies, so a
+    # clean run at WARNING level means all of them are on.
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], clean_environment(**production))
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_mode_generates_one_dev_secret_shared_by_processes(tmp_path):
+    env = clean_environment(DEBUG="1", VAR_DIR=str(tmp_path))
+    commands = [["-c", PRINT_SECRET_KEY] for _ in range(2)]
+    processes = [
+        subprocess.Popen([sys.executable, *args], cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)
+        for args in commands
+    ]
+    keys = {process.communicate(timeout=60)[0].strip() for process in processes}
+    assert all(process.returncode == 0 for process in processes)
+    secret_file = tmp_path / "dev-secret-key"
+    assert keys == {secret_file.read_text()}
+    assert len(secret_file.read_text()) >= 50
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    # A later process (runserver after migrate, say) reads the same key.
+    assert run(["-c", PRINT_SECRET_KEY], env).stdout.strip() in keys
+
+
+def test_read_or_create_from_racing_threads_yields_one_value(tmp_path):
+    path = tmp_path / "secret"
+    barrier = threading.Barrier(8)
+    results = []
+
+    def worker(number: int) -> None:
+        barrier.wait()
+        results.append(read_or_create(path, lambda: f"value-{number}".encode()))
+
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 8
+    assert len(set(results)) == 1
+    assert results[0] == path.read_bytes()
+    assert [entry.name for entry in tmp_path.iterdir()] == ["secret"]
+
+
+def test_read_or_create_from_racing_processes_yields_one_value(tmp_path):
+    path = tmp_path / "secret"
+    script = (
+        "import os, sys; from pathlib import Path; from config.devfiles import read_or_create; "
+        "print(read_or_create(Path(sys.argv[1]), lambda: str(os.getpid()).encode()).decode())"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=BASE_DIR, stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    values = {process.communicate(timeout=60)[0].strip() for process in processes}
+    assert values == {path.read_text()}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_read_or_create_keeps_existing_value(tmp_path):
+    path = tmp_path / "nested" / "secret"
+    assert read_or_create(path, lambda: b"first") == b"first"
+    assert read_or_create(path, lambda: b"second") == b"first"
