@@ -13,6 +13,8 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +27,11 @@ USER_ME_PATH = "/v2/user/me"
 LOGOUT_PATH = "/v1/user/logout"
 UNLINK_PATH = "/v1/user/unlink"
 SANDBOX_PATH = "/sandbox/kakao"
+
+KAKAO_ID = re.compile(r"[0-9]{1,20}")
+# The lengths of User.email and User.profile_image_url: a longer value would fail to save.
+EMAIL_MAX_LENGTH = 254
+IMAGE_URL_MAX_LENGTH = 500
 
 # What each failure tells the person looking at the error page.
 MESSAGES = {
@@ -208,7 +215,8 @@ def fetch_profile(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> Kaka
 def parse_profile(data: dict[str, Any]) -> KakaoProfile:
     """Map Kakao's ``/v2/user/me`` JSON to a KakaoProfile, tolerating any missing part."""
     kakao_id = data.get("id")
-    if isinstance(kakao_id, bool) or not isinstance(kakao_id, int | str) or not str(kakao_id).isdigit():
+    # A 64-bit integer has at most 20 digits; str.isdigit() would also let "١٢٣" through.
+    if isinstance(kakao_id, bool) or not isinstance(kakao_id, int | str) or not KAKAO_ID.fullmatch(str(kakao_id)):
         raise KakaoError("bad_response", "user/me without a numeric id")
     kakao_id = str(kakao_id)
     account = data.get("kakao_account") if isinstance(data.get("kakao_account"), dict) else {}
@@ -222,12 +230,27 @@ def parse_profile(data: dict[str, Any]) -> KakaoProfile:
     return KakaoProfile(
         id=kakao_id,
         nickname=str(nickname)[:50],
-        profile_image_url=image if isinstance(image, str) and image.startswith(("https://", "http://")) else "",
-        email=email.strip() if isinstance(email, str) else "",
+        profile_image_url=image if _is_http_url(image) else "",
+        email=email.strip() if _is_email(email) else "",
         is_email_verified=account.get("is_email_verified") is True,
         is_email_valid=account.get("is_email_valid") is True,
         raw=data,
     )
+
+
+def _is_http_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= IMAGE_URL_MAX_LENGTH
+
+
+def _is_email(value: Any) -> bool:
+    """Return True for an address the User.email column can hold; Kakao may send "a"."""
+    if not isinstance(value, str) or len(value.strip()) > EMAIL_MAX_LENGTH:
+        return False
+    try:
+        validate_email(value.strip())
+    except ValidationError:
+        return False
+    return True
 
 
 def account_logout_url(*, endpoints: KakaoEndpoints, logout_redirect_uri: str) -> str:
