@@ -1,3 +1,16 @@
+"""Kakao's paths, below /sandbox/kakao/ in the blog or at the root of the standalone server."""
+
+from django.urls import path
+
+from kakao_sandbox import views
+
 app_name = "kakao_sandbox"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("oauth/authorize", views.authorize, name="authorize"),
+    path("oauth/token", views.token, name="token"),
+    path("oauth/logout", views.account_logout, name="account_logout"),
+    path("v2/user/me", views.user_me, name="user_me"),
+    path("v1/user/logout", views.logout, name="logout"),
+    path("v1/user/unlink", views.unlink, name="unlink"),
+]
