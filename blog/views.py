@@ -1,6 +1,7 @@
 """Blog pages: list, read, write, edit, delete, comment; and the styled error pages."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -111,7 +112,9 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error_page(request, 500)
+    # The session or the database may be what failed, so draw the page for an anonymous
+    # visitor with no flash messages: nothing here may query them again.
+    return _error_page(request, 500, user=AnonymousUser(), messages=())
 
 
 def csrf_failure(request, reason=""):

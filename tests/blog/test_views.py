@@ -1,14 +1,23 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import include, path, reverse
 
 from blog.models import Comment, Post
+from config.urls import handler500  # noqa: F401 - the error handler for this test URLconf
 
 pytestmark = pytest.mark.django_db
+
+
+def broken_view(request):
+    raise RuntimeError("a bug in a view")
+
+
+# The site's URLs plus a page that fails, for the tests marked @pytest.mark.urls(__name__).
+urlpatterns = [path("broken/", broken_view), path("", include("config.urls"))]
 
 
 def count_queries(client, url: str) -> int:
@@ -306,3 +315,37 @@ def test_new_post_without_csrf_token_shows_styled_403(author):
     page = response.content.decode()
     assert 'class="error-page"' in page and "This form has expired" in page
     assert not Post.objects.exists()
+
+
+# Error pages
+
+
+def test_request_with_unknown_host_shows_styled_400(client):
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert 'class="error-page"' in response.content.decode()
+
+
+@pytest.mark.urls(__name__)
+def test_failing_page_shows_styled_500_without_details(author):
+    failing_client = Client(raise_request_exception=False)
+    failing_client.force_login(author)
+    response = failing_client.get("/broken/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert 'class="error-page"' in page
+    assert "a bug in a view" not in page and "RuntimeError" not in page
+
+
+@pytest.mark.urls(__name__)
+def test_database_outage_still_shows_styled_500_to_logged_in_reader(author):
+    failing_client = Client(raise_request_exception=False)
+    failing_client.force_login(author)
+
+    def database_down(execute, sql, params, many, context):
+        raise OperationalError("database is down")
+
+    with connection.execute_wrapper(database_down):
+        response = failing_client.get("/")
+    assert response.status_code == 500
+    assert 'class="error-page"' in response.content.decode()
