@@ -47,8 +47,11 @@ def register(app: RegisteredApp | None) -> None:
 
 def registered_app() -> RegisteredApp:
     """Return the app the sandbox accepts now."""
-    if _override is not None:
-        return _override
+    return _override if _override is not None else app_from_settings()
+
+
+def app_from_settings() -> RegisteredApp:
+    """Return the app described by the blog's own KAKAO_* settings."""
     redirect_uris = getattr(settings, "KAKAO_SANDBOX_REDIRECT_URIS", None)
     return RegisteredApp(
         client_id=settings.KAKAO_CLIENT_ID,
