@@ -1,0 +1,138 @@
+"""The auth API: trade a Kakao login for our JWTs, refresh them, log out, and say who you are."""
+
+from django.db.models import OuterRef, Subquery
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import kakao, keys, services, tokens
+from accounts.authentication import ACCOUNT_GONE, refuse, www_authenticate
+from accounts.kakao import KakaoError
+from accounts.models import Identity, User
+from accounts.serializers import (
+    KakaoLoginResponseSerializer,
+    KakaoLoginSerializer,
+    RefreshTokenSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+
+ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
+
+
+class TokenEndpoint(APIView):
+    """An endpoint that reads its token from the body: no authentication, yet its 401s say Bearer."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without this DRF would turn our 401s into 403s (it has no authenticator to ask).
+        return www_authenticate(request)
+
+
+class KakaoLoginView(TokenEndpoint):
+    @extend_schema(
+        request=KakaoLoginSerializer,
+        responses={
+            200: KakaoLoginResponseSerializer,
+            400: OpenApiResponse(description="Malformed body, or Kakao refused the code"),
+            401: OpenApiResponse(ERROR, description="Kakao does not accept the access token"),
+            502: OpenApiResponse(ERROR, description="Kakao failed or could not be reached"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Log in with Kakao: send Kakao's access token, or an authorization code with its PKCE verifier."""
+        serializer = KakaoLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        endpoints = kakao.endpoints(request)
+        kakao_tokens = None
+        try:
+            if "code" in data:
+                kakao_tokens = kakao.exchange_code(
+                    endpoints=endpoints,
+                    authorization_code=data["code"],
+                    redirect_uri=data["redirect_uri"],
+                    code_verifier=data["code_verifier"],
+                )
+            kakao_access_token = kakao_tokens["access_token"] if kakao_tokens else data["access_token"]
+            profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=kakao_access_token)
+        except KakaoError as error:
+            return kakao_error_response(request, error)
+        user, _created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
+        if not user.is_active:
+            return kakao_error_response(request, KakaoError("account_disabled"))
+        pair = tokens.issue_tokens(user)
+        return Response({"access": pair.access, "refresh": pair.refresh, "user": _user_data(user.pk)})
+
+
+class TokenRefreshView(TokenEndpoint):
+    @extend_schema(request=RefreshTokenSerializer, responses={200: TokenPairSerializer, 401: ERROR})
+    def post(self, request: Request) -> Response:
+        """Trade a refresh token for a new pair. The old refresh token is used up."""
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = tokens.rotate(serializer.validated_data["refresh"])
+        except tokens.TokenError as error:
+            refuse(request, error.message)
+        return Response({"access": pair.access, "refresh": pair.refresh})
+
+
+class LogoutView(TokenEndpoint):
+    @extend_schema(request=RefreshTokenSerializer, responses={204: None, 401: ERROR})
+    def post(self, request: Request) -> Response:
+        """Revoke a refresh token and every token refreshed from the same login."""
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            tokens.revoke(serializer.validated_data["refresh"])
+        except tokens.TokenError as error:
+            refuse(request, error.message)
+        return Response(status=204)
+
+
+class WhoAmIView(APIView):
+    @extend_schema(responses={200: inline_serializer("Claims", fields={"sub": serializers.CharField()}), 401: ERROR})
+    def get(self, request: Request) -> Response:
+        """Return the verified claims of your access token: all the server knows without a database."""
+        return Response(request.auth)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer, 401: ERROR})
+    def get(self, request: Request) -> Response:
+        """Return your account."""
+        return Response(_user_data(request.user.pk))
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    """Publish our public keys (RFC 7517), so anyone can verify our tokens."""
+    response = JsonResponse(keys.jwks())
+    # Keys change rarely and old ones stay listed after a change: caching is safe.
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def kakao_error_response(request: Request, error: KakaoError) -> Response:
+    """Answer a failed Kakao step with its status and a message that never carries a token."""
+    headers = {"WWW-Authenticate": www_authenticate(request)} if error.status == 401 else None
+    return Response({"detail": error.message, "code": error.code}, status=error.status, headers=headers)
+
+
+def _user_data(user_id: int) -> dict:
+    """Return the account as the API shows it, with its Kakao id, in one query."""
+    kakao_uid = Identity.objects.filter(user=OuterRef("pk"), provider=Identity.Provider.KAKAO).values("uid")[:1]
+    account = User.objects.filter(pk=user_id, is_active=True).annotate(kakao_id=Subquery(kakao_uid)).first()
+    if account is None:
+        raise AuthenticationFailed(ACCOUNT_GONE)
+    return UserSerializer(account).data

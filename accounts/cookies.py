@@ -1,0 +1,112 @@
+"""The browser's transport for our JWTs: two HttpOnly cookies.
+
+JavaScript cannot read HttpOnly cookies, so a script injected into a page cannot steal
+the tokens. ``SameSite=Lax`` keeps them off cross-site POSTs, and the CSRF token covers
+the rest. Both cookies have path "/": every page request carries the refresh token, so an
+expired access token is renewed silently (accounts/middleware.py).
+"""
+
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from accounts import tokens
+from accounts.models import User
+
+STATE_ATTRIBUTE = "_token_cookies"
+
+
+@dataclass(frozen=True)
+class CookieState:
+    """What the request's cookies proved, and what the response must do about them."""
+
+    claims: dict[str, Any] | None
+    renewed: tokens.TokenPair | None = None
+    clear: bool = False
+
+
+def set_token_cookies(response: HttpResponse, *, user: User) -> None:
+    """Log the browser in: start a new refresh-token family and set both cookies."""
+    _set_cookies(response, tokens.issue_tokens(user))
+
+
+def clear_token_cookies(response: HttpResponse, request: HttpRequest) -> None:
+    """Log the browser out: revoke its refresh token and delete both cookies."""
+    refresh_token = request.COOKIES.get(settings.JWT_REFRESH_COOKIE_NAME)
+    if refresh_token:
+        with suppress(tokens.TokenError):  # expired or broken: nothing left to revoke
+            tokens.revoke(refresh_token)
+    _delete_cookies(response)
+
+
+def access_claims(request: HttpRequest) -> dict[str, Any] | None:
+    """Return the verified claims of the request's access cookie, renewing it when it expired.
+
+    The access token is checked first (no database read). When it is missing or no longer
+    valid and a refresh cookie is present, the refresh token is rotated and the new pair
+    is sent back with the response. Worked out once per request.
+    """
+    state = getattr(request, STATE_ATTRIBUTE, None)
+    if state is None:
+        state = _read_cookies(request)
+        setattr(request, STATE_ATTRIBUTE, state)
+    return state.claims
+
+
+def update_response_cookies(request: HttpRequest, response: HttpResponse) -> None:
+    """Send renewed cookies (or delete dead ones), unless the view set or deleted them itself."""
+    state = getattr(request, STATE_ATTRIBUTE, None)
+    if state is None:
+        return
+    # The answer depends on who the cookies say the user is: no shared cache may reuse it.
+    patch_vary_headers(response, ["Cookie"])
+    names = {settings.JWT_ACCESS_COOKIE_NAME, settings.JWT_REFRESH_COOKIE_NAME}
+    if names & response.cookies.keys():
+        return  # a login or logout in this very response decides
+    if state.renewed is not None:
+        _set_cookies(response, state.renewed)
+    elif state.clear:
+        _delete_cookies(response)
+
+
+def _read_cookies(request: HttpRequest) -> CookieState:
+    access_token = request.COOKIES.get(settings.JWT_ACCESS_COOKIE_NAME)
+    refresh_token = request.COOKIES.get(settings.JWT_REFRESH_COOKIE_NAME)
+    if access_token:
+        with suppress(tokens.TokenError):
+            return CookieState(claims=tokens.verify_access_token(access_token))
+    if not refresh_token:
+        return CookieState(claims=None, clear=bool(access_token))
+    try:
+        pair = tokens.rotate(refresh_token)
+    except tokens.TokenRaceLost:
+        # A parallel request of this browser renewed the cookies: its response sets them.
+        return CookieState(claims=None)
+    except tokens.TokenError:
+        return CookieState(claims=None, clear=True)
+    return CookieState(claims=pair.access_claims, renewed=pair)
+
+
+def _set_cookies(response: HttpResponse, pair: tokens.TokenPair) -> None:
+    for name, value, lifetime in (
+        (settings.JWT_ACCESS_COOKIE_NAME, pair.access, settings.JWT_ACCESS_TOKEN_LIFETIME),
+        (settings.JWT_REFRESH_COOKIE_NAME, pair.refresh, settings.JWT_REFRESH_TOKEN_LIFETIME),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=int(lifetime.total_seconds()),
+            path="/",
+            secure=settings.JWT_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
+def _delete_cookies(response: HttpResponse) -> None:
+    for name in (settings.JWT_ACCESS_COOKIE_NAME, settings.JWT_REFRESH_COOKIE_NAME):
+        response.delete_cookie(name, path="/", samesite="Lax")

@@ -1,0 +1,63 @@
+"""What the auth API accepts and answers, field by field."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class KakaoLoginSerializer(serializers.Serializer):
+    """Either Kakao's access token (a native app used Kakao's SDK), or an authorization code (an SPA)."""
+
+    access_token = StrictCharField(required=False, max_length=2048, help_text=_("Kakao's access token"))
+    code = StrictCharField(required=False, max_length=2048, help_text=_("Kakao's authorization code"))
+    redirect_uri = StrictCharField(required=False, max_length=2048)
+    code_verifier = StrictCharField(required=False, max_length=128, help_text=_("The PKCE code verifier"))
+
+    def validate(self, attrs: dict) -> dict:
+        if "access_token" in attrs and "code" in attrs:
+            raise serializers.ValidationError(_("Send either access_token or code, not both."))
+        if "access_token" in attrs:
+            return attrs
+        if "code" not in attrs:
+            raise serializers.ValidationError(
+                {"access_token": [_("This field is required, unless you send code, redirect_uri and code_verifier.")]}
+            )
+        missing = [name for name in ("redirect_uri", "code_verifier") if name not in attrs]
+        if missing:
+            raise serializers.ValidationError({name: [_("This field is required with code.")] for name in missing})
+        return attrs
+
+
+class RefreshTokenSerializer(serializers.Serializer):
+    refresh = StrictCharField(max_length=4096, help_text=_("Our refresh token"))
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text=_("Our access token (a JWT, valid for minutes)"))
+    refresh = serializers.CharField(help_text=_("Our refresh token (single use, valid for days)"))
+
+
+class UserSerializer(serializers.ModelSerializer):
+    email = serializers.SerializerMethodField()
+    kakao_id = serializers.CharField(read_only=True, allow_null=True, help_text=_("Kakao's user id, as a string"))
+
+    class Meta:
+        model = User
+        fields = ["id", "nickname", "email", "kakao_id", "profile_image_url", "date_joined"]
+
+    def get_email(self, user: User) -> str | None:
+        return user.email or None
+
+
+class KakaoLoginResponseSerializer(TokenPairSerializer):
+    user = UserSerializer()

@@ -1,0 +1,36 @@
+"""What the posts API accepts and answers."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+from blog.markdown import render_markdown
+from blog.models import Comment, Post
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "nickname", "profile_image_url"]
+
+
+class PostSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+    body_html = serializers.SerializerMethodField()
+    comment_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "body", "body_html", "author", "comment_count", "created_at", "updated_at"]
+
+    def get_body_html(self, post: Post) -> str:
+        """Return the Markdown body as sanitized HTML, the same the pages show."""
+        return render_markdown(post.body)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "post", "author", "body", "created_at"]
+        read_only_fields = ["post"]
