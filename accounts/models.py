@@ -46,3 +46,31 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.uid}"
+
+
+class RefreshTokenFamily(models.Model):
+    """One login's chain of refresh tokens, each replacing the last (accounts/tokens.py).
+
+    Only the newest token of the chain may be used. We keep its ``jti``, never the token
+    itself: a database leak gives nobody a usable refresh token.
+    """
+
+    class RevokeReason(models.TextChoices):
+        LOGOUT = "logout", _("logged out")
+        REUSE = "reuse", _("an old refresh token was used again")
+        INACTIVE = "inactive", _("the account is deactivated")
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_token_families")
+    current_jti = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=20, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        verbose_name_plural = "refresh token families"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.pk}"

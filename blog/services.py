@@ -16,3 +16,9 @@ def post_update(*, post: Post, title: str, body: str) -> Post:
 
 def comment_create(*, post: Post, author, body: str) -> Comment:
     return Comment.objects.create(post=post, author=author, body=body)
+
+
+def comment_update(*, comment: Comment, body: str) -> Comment:
+    comment.body = body
+    comment.save(update_fields=["body"])
+    return comment

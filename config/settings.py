@@ -7,6 +7,7 @@ refuses to start without the variables it needs. ``docs/settings.md`` lists them
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -14,6 +15,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from accounts.keys import generate_private_key_pem, split_pem_blocks
 from config.devfiles import read_or_create
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TokenCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -218,3 +221,55 @@ else:
 KAKAO_REDIRECT_URI = os.environ.get("KAKAO_REDIRECT_URI", "")
 KAKAO_SCOPE = os.environ.get("KAKAO_SCOPE", "")
 KAKAO_TIMEOUT = float(os.environ.get("KAKAO_TIMEOUT", "5"))
+
+# Our JWTs (accounts/tokens.py, docs/jwt.md): signed RS256 with a private key only this
+# site holds; anyone verifies them with the public keys at /.well-known/jwks.json.
+if os.environ.get("JWT_PRIVATE_KEY_FILE"):
+    JWT_PRIVATE_KEY = Path(os.environ["JWT_PRIVATE_KEY_FILE"]).read_text()
+elif os.environ.get("JWT_PRIVATE_KEY", "").strip():
+    # A PEM squeezed onto one line (as some .env files need) keeps its newlines as "\n".
+    JWT_PRIVATE_KEY = os.environ["JWT_PRIVATE_KEY"].replace("\\n", "\n")
+elif DEBUG:
+    JWT_PRIVATE_KEY = read_or_create(VAR_DIR / "dev-jwt-private-key.pem", generate_private_key_pem).decode()
+else:
+    JWT_PRIVATE_KEY = env_required("JWT_PRIVATE_KEY", "the PEM RSA private key that signs our JWTs")
+# After a key change, put the old public key(s) here so tokens it signed verify until they expire.
+JWT_PREVIOUS_PUBLIC_KEYS = split_pem_blocks(os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", ""))
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "").strip() or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+)
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "").strip()  # empty: tokens carry no "aud"
+JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300")))
+JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600))))
+# Seconds of clock difference tolerated between the servers that issue and verify tokens.
+JWT_LEEWAY = int(os.environ.get("JWT_LEEWAY", "0"))
+# Browsers get the tokens in HttpOnly cookies; path "/" so every page can renew an expired access token.
+JWT_ACCESS_COOKIE_NAME = "access_token"
+JWT_REFRESH_COOKIE_NAME = "refresh_token"
+JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", default=not DEBUG and env_bool("COOKIE_SECURE", default=True))
+
+REST_FRAMEWORK = {
+    # Bearer first: its WWW-Authenticate header is what makes DRF answer 401 rather than 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "accounts.authentication.CookieTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 10,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kakao Login Blog API",
+    "DESCRIPTION": "Log in with a Kakao token, then call the blog with our own JWTs (docs/jwt.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from this site's static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -3,11 +3,20 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from accounts.api import jwks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path(".well-known/jwks.json", jwks, name="jwks"),
+    path("api/", include("accounts.api_urls")),
+    path("api/", include("blog.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("", include("blog.urls")),
 ]
 
