@@ -55,9 +55,12 @@ MAINTENANCE_HTML = (
 
 
 def _json(data: dict, status: int = 200) -> JsonResponse:
-    # Kakao sends UTF-8 as is ("홍길동"), not as \\u escapes.
+    # Kakao sends compact JSON with UTF-8 as is ("홍길동"), not as \\u escapes.
     return JsonResponse(
-        data, status=status, content_type="application/json;charset=UTF-8", json_dumps_params={"ensure_ascii": False}
+        data,
+        status=status,
+        content_type="application/json;charset=UTF-8",
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
     )
 
 
