@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.instance.InstanceHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.TokenCookieMiddleware",
+    "accounts.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -89,7 +91,10 @@ MIDDLEWARE = [
 if not DEBUG:
     # Production serves static files itself, compressed and with far-future caching;
     # in debug mode runserver's staticfiles app serves them straight from static/.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -123,6 +128,28 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+# The cache holds the rate-limit counters, so every instance must share it: Redis when
+# REDIS_URL is set, else a table in the database (`manage.py createcachetable`).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+
+# Requests per client address on login and token paths (accounts/ratelimit.py), e.g.
+# "30/m", "5/10s", "off". The first matching prefix applies.
+RATE_LIMITS = {
+    "/accounts/kakao/login/": os.environ.get("RATE_LIMIT_LOGIN", "30/m"),
+    "/accounts/kakao/callback/": os.environ.get("RATE_LIMIT_LOGIN", "30/m"),
+    "/api/auth/": os.environ.get("RATE_LIMIT_API_AUTH", "60/m"),
+}
+RATE_LIMIT_CACHE = "default"
+# How many proxies of ours append to X-Forwarded-For in front of the app (nginx: 1).
+# 0 uses the TCP peer address; never set it higher than the proxies you really run.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+# Names this instance in an X-Instance response header (config/instance.py); empty: no header.
+INSTANCE_NAME = os.environ.get("INSTANCE_NAME", "").strip()
+
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "accounts:login"
@@ -145,7 +172,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -170,8 +197,8 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # COOKIE_SECURE=0 only for plain-HTTP test setups on loopback (scripts/cluster.sh).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("COOKIE_SECURE", default=True)
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -1,6 +1,13 @@
 import pytest
+from django.core.cache import cache
 
 from blog.models import Post
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache, so rate-limit counts never leak between tests."""
+    cache.clear()
 
 
 @pytest.fixture
