@@ -36,6 +36,12 @@ def test_home_without_posts_shows_empty_state_in_english(client):
     assert "No posts yet." in response.content.decode()
 
 
+def test_home_without_posts_shows_empty_state_in_korean_by_default(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "아직 글이 없습니다" in response.content.decode()
+
+
 def test_home_lists_newest_first_ten_per_page(client, author):
     for number in range(12):
         Post.objects.create(author=author, title=f"post {number:02d}", body="body")
