@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "blog",
     "kakao_sandbox",
+    "learn",
 ]
 
 MIDDLEWARE = [
