@@ -1,6 +1,7 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.urls import reverse
 
 from blog.markdown import plain_text, render_markdown
 from blog.models import Comment, Post
@@ -138,3 +139,16 @@ def test_title_and_nickname_with_html_are_shown_as_text(client, make_user):
         page = client.get(url).content.decode()
         assert_nothing_runs(page)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_edit_and_delete_pages_show_title_and_comment_as_text(client, author):
+    post = Post.objects.create(author=author, title="<script>alert(1)</script>", body="b")
+    comment = Comment.objects.create(post=post, author=author, body="<img src=x onerror=alert(1)>")
+    client.force_login(author)
+    for url in (
+        reverse("blog:post_update", args=[post.pk]),
+        reverse("blog:post_delete", args=[post.pk]),
+        reverse("blog:comment_delete", args=[comment.pk]),
+    ):
+        assert_nothing_runs(client.get(url).content.decode())
