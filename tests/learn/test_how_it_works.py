@@ -1,3 +1,4 @@
+import itertools
 import re
 
 import pytest
@@ -67,7 +68,7 @@ def test_every_section_has_an_anchor_listed_in_the_table_of_contents(client, lan
 def test_headings_start_at_one_h1_and_never_skip_a_level(client, language):
     levels = [level for level, _text in parse(get(client, language)).headings()]
     assert levels.count(1) == 1 and levels[0] == 1
-    assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:], strict=False))
+    assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels))
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
