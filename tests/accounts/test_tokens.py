@@ -1,0 +1,341 @@
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import jwt
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts import keys, tokens
+from accounts.models import RefreshTokenFamily
+from tests.accounts.jwt_support import REFUSED_ACCESS_TOKENS, public_pem, stranger_private_pem
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("minji", nickname="민지")
+
+
+# Issue
+
+
+def test_access_token_header_names_our_key_and_says_access_token(user):
+    header = jwt.get_unverified_header(tokens.issue_tokens(user).access)
+
+    assert header == {"alg": "RS256", "kid": keys.signing_key().kid, "typ": "at+jwt"}
+
+
+def test_kid_is_the_rfc7638_thumbprint_of_our_public_key():
+    # RFC 7638 section 3.1 gives this key and its thumbprint as the worked example.
+    n = (
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"
+        "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5h"
+        "ajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
+    )
+    public_key = jwt.algorithms.RSAAlgorithm.from_jwk({"kty": "RSA", "n": n, "e": "AQAB"})
+
+    assert keys.thumbprint(public_key) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+
+
+def test_access_token_carries_string_sub_issuer_lifetime_jti_and_type(user):
+    before = int(time.time())
+    claims = jwt.decode(tokens.issue_tokens(user).access, options={"verify_signature": False})
+
+    assert claims["iss"] == settings.JWT_ISSUER
+    assert claims["sub"] == str(user.pk)
+    assert before <= claims["iat"] <= int(time.time())
+    assert claims["exp"] == claims["iat"] + 300
+    assert len(claims["jti"]) == 32
+    assert claims["token_type"] == "access"
+    assert claims["roles"] == []
+    assert "aud" not in claims
+
+
+def test_staff_access_token_carries_the_staff_role(make_user):
+    staff = make_user("editor", is_staff=True)
+
+    claims = tokens.verify_access_token(tokens.issue_tokens(staff).access)
+
+    assert claims["roles"] == ["staff"]
+
+
+def test_refresh_token_lives_fourteen_days_and_names_its_family(user):
+    pair = tokens.issue_tokens(user)
+    claims = jwt.decode(pair.refresh, options={"verify_signature": False})
+
+    assert claims["exp"] == claims["iat"] + 14 * 24 * 3600
+    assert claims["token_type"] == "refresh"
+    assert RefreshTokenFamily.objects.get(pk=claims["fam"]).user == user
+
+
+@override_settings(JWT_ACCESS_TOKEN_LIFETIME=timedelta(minutes=1), JWT_REFRESH_TOKEN_LIFETIME=timedelta(hours=2))
+def test_lifetimes_follow_settings(user):
+    pair = tokens.issue_tokens(user)
+    access = jwt.decode(pair.access, options={"verify_signature": False})
+    refresh = jwt.decode(pair.refresh, options={"verify_signature": False})
+
+    assert access["exp"] - access["iat"] == 60
+    assert refresh["exp"] - refresh["iat"] == 7200
+
+
+@override_settings(JWT_AUDIENCE="https://blog.example/api")
+def test_audience_is_set_and_checked_when_configured(user):
+    token = tokens.issue_tokens(user).access
+
+    assert tokens.verify_access_token(token)["aud"] == "https://blog.example/api"
+    with override_settings(JWT_AUDIENCE="https://other.example"), pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(token)
+
+
+def test_token_without_audience_is_refused_once_an_audience_is_configured(user):
+    token = tokens.issue_tokens(user).access
+
+    with override_settings(JWT_AUDIENCE="https://blog.example/api"), pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(token)
+
+
+def test_private_key_pem_is_parsed_once_not_per_token(user, monkeypatch):
+    keys._load_signing_key.cache_clear()
+    keys._load_verification_keys.cache_clear()
+    loads = []
+    real_load = keys.serialization.load_pem_private_key
+    monkeypatch.setattr(
+        keys.serialization, "load_pem_private_key", lambda *a, **kw: loads.append(1) or real_load(*a, **kw)
+    )
+
+    for _ in range(5):
+        tokens.verify_access_token(tokens.issue_tokens(user).access)
+
+    assert len(loads) == 1
+
+
+# Verify
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_ACCESS_TOKENS))
+def test_verify_refuses_bad_access_token(name):
+    token = REFUSED_ACCESS_TOKENS[name]()
+
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(token)
+
+
+def test_verify_accepts_a_token_signed_with_a_previous_key_listed_in_settings(user):
+    with override_settings(JWT_PRIVATE_KEY=stranger_private_pem()):
+        old_token = tokens.issue_tokens(user).access
+
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(old_token)
+    with override_settings(JWT_PREVIOUS_PUBLIC_KEYS=[public_pem(stranger_private_pem())]):
+        assert tokens.verify_access_token(old_token)["sub"] == str(user.pk)
+
+
+def test_access_token_is_refused_where_a_refresh_token_is_expected(user):
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(tokens.issue_tokens(user).access)
+
+
+# JWKS
+
+
+def test_jwks_lists_current_and_previous_public_keys_without_private_parts():
+    with override_settings(JWT_PREVIOUS_PUBLIC_KEYS=[public_pem(stranger_private_pem())]):
+        document = keys.jwks()
+
+    kids = [key["kid"] for key in document["keys"]]
+    assert kids[0] == keys.signing_key().kid
+    assert len(kids) == 2
+    for key in document["keys"]:
+        assert key.keys() == {"kty", "use", "alg", "kid", "n", "e"}
+        assert not key.keys() & PRIVATE_MEMBERS
+
+
+def test_split_pem_blocks_reads_several_keys_from_one_variable():
+    first, second = public_pem(stranger_private_pem()), public_pem(settings.JWT_PRIVATE_KEY)
+
+    assert keys.split_pem_blocks(f"{first}\n{second}") == [first.strip(), second.strip()]
+    assert keys.split_pem_blocks(first.strip().replace("\n", "\\n")) == [first.strip()]
+    assert keys.split_pem_blocks("") == []
+
+
+# Rotate and revoke
+
+
+def test_rotation_returns_a_new_pair_and_uses_up_the_old_refresh_token(user):
+    first = tokens.issue_tokens(user)
+
+    second = tokens.rotate(first.refresh)
+
+    assert second.refresh != first.refresh
+    assert tokens.verify_access_token(second.access)["sub"] == str(user.pk)
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(first.refresh)
+
+
+def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(user):
+    first = tokens.issue_tokens(user)
+    second = tokens.rotate(first.refresh)
+
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(first.refresh)  # the thief (or the user) replays the old token
+
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(second.refresh)  # the newest token of the chain stops working too
+    family = RefreshTokenFamily.objects.get()
+    assert family.revoke_reason == RefreshTokenFamily.RevokeReason.REUSE
+
+
+def test_reuse_in_one_family_leaves_the_users_other_logins_alone(user):
+    phone, laptop = tokens.issue_tokens(user), tokens.issue_tokens(user)
+    tokens.rotate(phone.refresh)
+
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(phone.refresh)
+
+    assert tokens.rotate(laptop.refresh).access
+
+
+def test_rotation_that_loses_a_race_fails_without_revoking_the_winner(user, monkeypatch):
+    pair = tokens.issue_tokens(user)
+    real_family = tokens._family
+    winners = []
+
+    def family_then_concurrent_rotation(claims):
+        family = real_family(claims)
+        # Between our read and our write, another request rotates the same token.
+        monkeypatch.setattr(tokens, "_family", real_family)
+        winners.append(tokens.rotate(pair.refresh))
+        return family
+
+    monkeypatch.setattr(tokens, "_family", family_then_concurrent_rotation)
+
+    with pytest.raises(tokens.TokenRaceLost):
+        tokens.rotate(pair.refresh)
+
+    assert tokens.rotate(winners[0].refresh).access
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's in-memory test database serializes writers")
+def test_concurrent_refreshes_with_one_token_let_at_most_one_through(make_user):
+    refresh_token = tokens.issue_tokens(make_user("racer")).refresh
+    start, results = threading.Barrier(8), []
+
+    def refresh():
+        start.wait()
+        try:
+            results.append(tokens.rotate(refresh_token))
+        except tokens.TokenError as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresh) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(isinstance(result, tokens.TokenPair) for result in results) <= 1
+    assert len(results) == 8
+
+
+def test_refresh_for_a_deleted_user_is_refused(user):
+    refresh_token = tokens.issue_tokens(user).refresh
+    user.delete()
+
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(refresh_token)
+
+
+def test_refresh_for_a_deactivated_user_is_refused_and_revokes_the_family(user):
+    refresh_token = tokens.issue_tokens(user).refresh
+    user.is_active = False
+    user.save()
+
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(refresh_token)
+    assert RefreshTokenFamily.objects.get().revoke_reason == RefreshTokenFamily.RevokeReason.INACTIVE
+
+
+def test_revoked_refresh_token_no_longer_refreshes(user):
+    refresh_token = tokens.issue_tokens(user).refresh
+
+    tokens.revoke(refresh_token)
+
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(refresh_token)
+
+
+def test_refresh_tokens_are_not_stored_in_clear(user):
+    pair = tokens.issue_tokens(user)
+    pair = tokens.rotate(pair.refresh)
+
+    stored = [str(value) for value in RefreshTokenFamily.objects.values_list(flat=False).get()]
+    assert not any(pair.refresh in value or pair.refresh.split(".")[2] in value for value in stored)
+
+
+# Cleanup
+
+
+def test_flush_command_deletes_expired_families_and_keeps_live_ones(user):
+    live = tokens.issue_tokens(user)
+    expired = tokens.issue_tokens(user)
+    RefreshTokenFamily.objects.filter(
+        pk=jwt.decode(expired.refresh, options={"verify_signature": False})["fam"]
+    ).update(expires_at=timezone.now() - timedelta(seconds=1))
+    out = StringIO()
+
+    call_command("flush_expired_tokens", stdout=out)
+
+    assert RefreshTokenFamily.objects.count() == 1
+    assert "1" in out.getvalue()
+    assert tokens.rotate(live.refresh).access
+
+
+# Settings
+
+
+def _settings_in_subprocess(env: dict, code: str) -> subprocess.CompletedProcess:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith(("JWT_", "DJANGO_"))}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; from django.conf import settings; {code}"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_a_private_key_stops_naming_jwt_private_key():
+    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "blog.example", "KAKAO_CLIENT_ID": "k"}
+
+    result = _settings_in_subprocess(env, "settings.JWT_PRIVATE_KEY")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "JWT_PRIVATE_KEY" in result.stderr
+
+
+def test_debug_generates_one_key_into_var_dir_shared_by_every_process(tmp_path):
+    env = {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
+    code = "django.setup(); from accounts import keys; print(keys.signing_key().kid)"
+
+    first, second = _settings_in_subprocess(env, code), _settings_in_subprocess(env, code)
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert (tmp_path / "dev-jwt-private-key.pem").read_text().startswith("-----BEGIN PRIVATE KEY-----")
