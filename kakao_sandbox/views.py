@@ -55,7 +55,7 @@ MAINTENANCE_HTML = (
 
 
 def _json(data: dict, status: int = 200) -> JsonResponse:
-    # Kakao sends compact JSON with UTF-8 as is ("홍길동"), not as \\u escapes.
+    # Kakao sends compact JSON with UTF-8 as is ("홍길동"), not as \u escapes.
     return JsonResponse(
         data,
         status=status,
@@ -253,5 +253,5 @@ def account_logout(request: HttpRequest) -> HttpResponse:
         return _error_page(request, "KOE101")
     logout_redirect_uri = request.GET.get("logout_redirect_uri", "")
     if not app.allows_logout_redirect_uri(logout_redirect_uri, request_host=request.get_host()):
-        return _error_page(request, "KOE006", redirect_uri=logout_redirect_uri, app=app)
+        return _error_page(request, "KOE006", redirect_uri=logout_redirect_uri, app=app, logout=True)
     return _redirect_with(logout_redirect_uri, state=request.GET.get("state"))
