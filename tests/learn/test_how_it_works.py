@@ -134,3 +134,12 @@ def test_site_navigation_links_to_both_teaching_pages(client):
     nav_links = {a.attrs["href"]: " ".join(a.text.split()) for a in page.find_all("a")}
     assert nav_links["/how-it-works/"] == "How it works"
     assert nav_links["/jwt/"] == "JWT explainer"
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_every_code_link_naming_a_function_finds_where_it_is_defined(client, language):
+    page = parse(get(client, language))
+    named = [a for a in page.find_all("a") if a.attrs.get("class") == "code-link" and " · " in a.text]
+    assert named
+    missing = [a.text for a in named if "#L" not in a.attrs["href"]]
+    assert missing == [], "these functions were renamed or moved; update the teaching page"
