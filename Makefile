@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint browser serve messages clean
+.PHONY: run test lint browser serve cluster messages clean
 
 run: $(VENV)/.requirements
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -22,9 +23,23 @@ lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Debian's Chromium for the browser tests (Playwright's own download does not work offline).
+# Debian's Chromium for the browser tests (Playwright's own download does not work offline),
+# nginx and PostgreSQL for the cluster test.
 browser:
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-packages.sh
+
+# Production mode: gunicorn (config/gunicorn.py) with WhiteNoise. Settings refuse to start
+# without SECRET_KEY, ALLOWED_HOSTS, KAKAO_CLIENT_ID, JWT_PRIVATE_KEY... (docs/production.md).
+serve: $(VENV)/.requirements
+	DEBUG=0 $(BIN)/python manage.py check --deploy
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/python manage.py createcachetable
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v 0
+	DEBUG=0 $(BIN)/gunicorn --config config/gunicorn.py --bind $(HOST):$(PORT) config.wsgi
+
+# PostgreSQL, the Kakao sandbox, two gunicorn instances and nginx on loopback; Ctrl-C stops all.
+cluster: $(VENV)/.requirements
+	scripts/cluster.sh run
 
 # Compile translations after editing locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: $(VENV)/.requirements-dev

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# The blog as it is deployed, on loopback: PostgreSQL, the Kakao sandbox as a process of its
+# own, several gunicorn instances in production mode (DEBUG=0) and nginx balancing them
+# round-robin. Everything lives under one folder and stops cleanly.
+#
+#   scripts/cluster.sh run [DIR]   start, print the URLs, wait; Ctrl-C (or exit) stops everything
+#   scripts/cluster.sh start DIR   start in the background; DIR/cluster.env lists the URLs and pids
+#   scripts/cluster.sh stop DIR    stop what start started
+#
+# Environment: CLUSTER_INSTANCES (default 2), CLUSTER_PORT (nginx; default a free port),
+# WEB_CONCURRENCY (gunicorn workers per instance, default 1). Other variables the settings
+# read (CONN_MAX_AGE, RATE_LIMIT_LOGIN, REDIS_URL, GUNICORN_THREADS...) pass through.
+# This is plain HTTP on loopback, so it turns off what needs HTTPS (SSL redirect, HSTS,
+# Secure cookies); never copy those three switches to a real deployment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=$ROOT/.venv/bin/python
+GUNICORN=$ROOT/.venv/bin/gunicorn
+NGINX=/usr/sbin/nginx
+
+usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR" >&2; exit 2; }
+
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+ensure_nginx() {
+  [ -x "$NGINX" ] && return 0
+  echo "Installing nginx (Debian package)..." >&2
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null; } || true
+  [ -x "$NGINX" ] || { echo "nginx is not installed and could not be installed" >&2; exit 3; }
+}
+
+# A process counts as gone once it has exited, even while it waits as a zombie for its parent.
+alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# Stop the process (group) in the pid file: SIGNAL first, then KILL after 10 s.
+stop_pidfile() {
+  local file=$1 signal=$2 pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  kill "-$signal" "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$file"
+}
+
+stop() {
+  local dir=$1 file
+  [ -d "$dir" ] || return 0
+  stop_pidfile "$dir/nginx.pid" QUIT
+  for file in "$dir"/app*.pid; do stop_pidfile "$file" INT; done  # gunicorn: INT is a quick shutdown
+  stop_pidfile "$dir/sandbox.pid" TERM
+  [ -d "$dir/pg/data" ] && scripts/pg-throwaway.sh stop "$dir/pg"
+  return 0
+}
+
+# Start PROGRAM... in a session of its own (so Ctrl-C in the terminal reaches only this
+# script, which then stops everything in order), logging to DIR/NAME.log.
+spawn() {
+  local dir=$1 name=$2; shift 2
+  setsid "$@" >"$dir/$name.log" 2>&1 </dev/null &
+  echo $! >"$dir/$name.pid"
+}
+
+wait_until_up() {
+  local name=$1 url=$2 log=$3
+  "$PY" - "$url" <<'EOF' || { echo "$name did not start; the end of $log:" >&2; tail -n 30 "$log" >&2; return 1; }
+import sys, time, urllib.error, urllib.request
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=2)
+        sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)  # any HTTP answer means the server is up
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+EOF
+}
+
+write_nginx_conf() {
+  local dir=$1 port=$2; shift 2
+  mkdir -p "$dir/nginx"
+  {
+    echo "worker_processes 1;"
+    echo "pid $dir/nginx.pid.nginx;"
+    echo "error_log $dir/nginx/error.log warn;"
+    echo "events { worker_connections 1024; }"
+    echo "http {"
+    echo "  access_log $dir/nginx/access.log combined buffer=64k flush=1s;"
+    for temp in client_body proxy fastcgi uwsgi scgi; do echo "  ${temp}_temp_path $dir/nginx/$temp;"; done
+    echo "  upstream blog {"
+    # One failed connection takes an instance out for 10 s; the request goes to the next one.
+    for upstream in "$@"; do echo "    server $upstream max_fails=1 fail_timeout=10s;"; done
+    echo "    keepalive 32;"
+    echo "  }"
+    echo "  server {"
+    echo "    listen 127.0.0.1:$port;"
+    echo "    location / {"
+    echo "      proxy_pass http://blog;"
+    echo "      proxy_http_version 1.1;"
+    echo "      proxy_set_header Connection \"\";"
+    echo "      proxy_set_header Host \$http_host;"
+    echo "      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
+    echo "      proxy_set_header X-Forwarded-Proto \$scheme;"
+    echo "      proxy_next_upstream error timeout;"
+    echo "      proxy_connect_timeout 2s;"
+    echo "    }"
+    echo "  }"
+    echo "}"
+  } >"$dir/nginx/nginx.conf"
+}
+
+start() {
+  local dir=$1 instances=${CLUSTER_INSTANCES:-2}
+  ensure_nginx
+  mkdir -p "$dir"
+  # PostgreSQL runs as the postgres user and nginx's workers as nobody: both must reach DIR.
+  chmod 755 "$dir"
+
+  local nginx_port=${CLUSTER_PORT:-$(free_port)} sandbox_port pg_port i
+  sandbox_port=$(free_port)
+  pg_port=$(free_port)
+  local site="http://127.0.0.1:$nginx_port" sandbox="http://127.0.0.1:$sandbox_port"
+
+  scripts/pg-throwaway.sh start "$dir/pg" "$pg_port"
+  # One signing key for every instance: any of them verifies what another issued.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/jwt-private-key.pem" 2>/dev/null
+  chmod 600 "$dir/jwt-private-key.pem"
+
+  export DJANGO_SETTINGS_MODULE=config.settings DEBUG=0
+  SECRET_KEY=$(openssl rand -hex 32)
+  export SECRET_KEY ALLOWED_HOSTS=127.0.0.1,localhost
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres" STATIC_ROOT="$dir/static"
+  export KAKAO_CLIENT_ID=cluster-rest-api-key KAKAO_CLIENT_SECRET=cluster-client-secret KAKAO_ADMIN_KEY=cluster-admin-key
+  export KAKAO_AUTH_URL=$sandbox KAKAO_API_URL=$sandbox KAKAO_REDIRECT_URI="$site/accounts/kakao/callback/"
+  export JWT_PRIVATE_KEY_FILE="$dir/jwt-private-key.pem" JWT_ISSUER=$site
+  export TRUSTED_PROXY_HOPS=1 WEB_CONCURRENCY=${WEB_CONCURRENCY:-1}
+  # Plain HTTP on loopback only: no redirect to HTTPS, no HSTS, cookies a test client sends back.
+  export SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 COOKIE_SECURE=0 JWT_COOKIE_SECURE=0
+  unset JWT_PRIVATE_KEY VAR_DIR
+
+  "$PY" manage.py migrate --noinput -v 0
+  "$PY" manage.py createcachetable
+  "$PY" manage.py collectstatic --noinput -v 0
+
+  spawn "$dir" sandbox "$PY" manage.py run_kakao_sandbox --port "$sandbox_port" \
+    --client-id "$KAKAO_CLIENT_ID" --client-secret "$KAKAO_CLIENT_SECRET" --admin-key "$KAKAO_ADMIN_KEY" \
+    --redirect-uri "$KAKAO_REDIRECT_URI"
+  local upstreams=()
+  {
+    echo "SITE_URL=$site"
+    echo "SANDBOX_URL=$sandbox"
+    echo "DATABASE_URL=$DATABASE_URL"
+    echo "KAKAO_CLIENT_ID=$KAKAO_CLIENT_ID"
+    echo "KAKAO_REDIRECT_URI=$KAKAO_REDIRECT_URI"
+  } >"$dir/cluster.env"
+  for i in $(seq "$instances"); do
+    local port
+    port=$(free_port)
+    INSTANCE_NAME="app$i" spawn "$dir" "app$i" "$GUNICORN" --config config/gunicorn.py --bind "127.0.0.1:$port" config.wsgi
+    upstreams+=("127.0.0.1:$port")
+    echo "INSTANCE_app$i=http://127.0.0.1:$port" >>"$dir/cluster.env"
+  done
+  write_nginx_conf "$dir" "$nginx_port" "${upstreams[@]}"
+  spawn "$dir" nginx "$NGINX" -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" -g "daemon off;"
+
+  wait_until_up sandbox "$sandbox/oauth/authorize" "$dir/sandbox.log"
+  for i in $(seq "$instances"); do
+    wait_until_up "app$i" "http://${upstreams[$((i - 1))]}/accounts/login/" "$dir/app$i.log"
+  done
+  wait_until_up nginx "$site/accounts/login/" "$dir/nginx/error.log"
+}
+
+case ${1:-} in
+  start)
+    [ $# -eq 2 ] || usage
+    # Half a cluster is no use: on any failure, stop what did start.
+    trap 'status=$?; [ $status -eq 0 ] || stop "$2"' EXIT
+    start "$2"
+    ;;
+  stop) [ $# -eq 2 ] || usage; stop "$2" ;;
+  run)
+    dir=${2:-}
+    if [ -z "$dir" ]; then
+      dir=$(mktemp -d /tmp/kakao-blog-cluster.XXXXXX)
+      trap 'stop "$dir"; rm -rf "$dir"' EXIT
+    else
+      trap 'stop "$dir"' EXIT
+    fi
+    trap 'exit 130' INT TERM
+    start "$dir"
+    DEBUG=0 "$PY" manage.py seed_demo >/dev/null
+    echo "Blog through nginx:   $(sed -n 's/^SITE_URL=//p' "$dir/cluster.env")/"
+    grep '^INSTANCE_' "$dir/cluster.env" | sed 's/^INSTANCE_\(.*\)=/Instance \1:        /'
+    echo "Kakao sandbox:        $(sed -n 's/^SANDBOX_URL=//p' "$dir/cluster.env")/ (not the real Kakao)"
+    echo "Logs under $dir. Press Ctrl-C to stop everything."
+    while true; do sleep 3600 & wait $!; done
+    ;;
+  *) usage ;;
+esac

@@ -1,0 +1,198 @@
+"""Drive scripts/cluster.sh from Python, and log in through it as a browser would.
+
+Shared by tests/cluster/test_cluster.py and the bench/ scripts. Only HTTP and processes:
+nothing here imports the blog's code.
+"""
+
+import base64
+import hashlib
+import os
+import re
+import secrets
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "cluster.sh"
+NGINX_MISSING = 3  # cluster.sh's exit status when nginx cannot be installed
+
+
+class ClusterUnavailable(RuntimeError):
+    """nginx is not installed here and could not be installed."""
+
+
+@dataclass
+class Cluster:
+    """A running cluster: its folder, nginx's URL, the sandbox's and each instance's."""
+
+    directory: Path
+    site_url: str = ""
+    sandbox_url: str = ""
+    database_url: str = ""
+    client_id: str = ""
+    redirect_uri: str = ""
+    instances: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, **env: str) -> "Cluster":
+        """Start a cluster under a new folder in /tmp (others' processes must reach it)."""
+        directory = Path(tempfile.mkdtemp(prefix="kakao-blog-cluster-"))
+        cluster = cls(directory)
+        result = subprocess.run(
+            [str(SCRIPT), "start", str(directory)],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        if result.returncode == NGINX_MISSING:
+            raise ClusterUnavailable(result.stderr.strip())
+        if result.returncode != 0:
+            raise RuntimeError(f"cluster.sh start failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        values = dict(line.split("=", 1) for line in (directory / "cluster.env").read_text().splitlines())
+        cluster.site_url = values["SITE_URL"]
+        cluster.sandbox_url = values["SANDBOX_URL"]
+        cluster.database_url = values["DATABASE_URL"]
+        cluster.client_id = values["KAKAO_CLIENT_ID"]
+        cluster.redirect_uri = values["KAKAO_REDIRECT_URI"]
+        cluster.instances = {k.removeprefix("INSTANCE_"): v for k, v in values.items() if k.startswith("INSTANCE_")}
+        return cluster
+
+    def stop(self) -> None:
+        subprocess.run([str(SCRIPT), "stop", str(self.directory)], timeout=120, check=False)
+        subprocess.run(["rm", "-rf", str(self.directory)], check=False)
+
+    def stop_instance(self, name: str) -> None:
+        """Stop one gunicorn instance (quick shutdown) and wait until it is gone."""
+        pid = int((self.directory / f"{name}.pid").read_text())
+        os.kill(pid, signal.SIGINT)
+        deadline = time.monotonic() + 15
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _alive(pid):
+            raise RuntimeError(f"{name} did not stop")
+
+    def pid(self, name: str) -> int:
+        return int((self.directory / f"{name}.pid").read_text())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+class _ConsentForm(HTMLParser):
+    """Collect the consent form's action, hidden fields and the test accounts offered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+        self.accounts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {name: value or "" for name, value in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post":
+            self.action = a.get("action", "")
+        elif tag == "input" and a.get("type") == "hidden":
+            self.fields[a["name"]] = a.get("value", "")
+        elif tag == "input" and a.get("type") == "radio" and a.get("name") == "account":
+            self.accounts.append(a["value"])
+
+
+@dataclass
+class BrowserLogin:
+    """What a browser saw logging in: who answered the start and the callback, and where it landed."""
+
+    start_instance: str
+    callback_instance: str
+    callback_status: int
+    landed_on: str
+
+
+def consent(session: requests.Session, authorize_url: str, *, account: str | None = None) -> str:
+    """Agree on the sandbox's consent page; return where the sandbox sends the browser back."""
+    page = session.get(authorize_url, timeout=10)
+    page.raise_for_status()
+    form = _ConsentForm()
+    form.feed(page.text)
+    if not form.accounts or "csrfmiddlewaretoken" not in form.fields:
+        raise AssertionError("the sandbox's consent page has no account choice or CSRF token")
+    data = {**form.fields, "account": account or form.accounts[0], "action": "agree"}
+    answer = session.post(urljoin(authorize_url, form.action), data=data, allow_redirects=False, timeout=10)
+    if answer.status_code != 302:
+        raise AssertionError(f"the sandbox answered {answer.status_code} to consent")
+    return answer.headers["Location"]
+
+
+def browser_login(session: requests.Session, site_url: str, *, next_path: str = "/") -> BrowserLogin:
+    """Log in with Kakao through nginx, following every redirect by hand."""
+    start = session.get(
+        f"{site_url}/accounts/kakao/login/", params={"next": next_path}, allow_redirects=False, timeout=10
+    )
+    if start.status_code != 302:
+        raise AssertionError(f"starting the login answered {start.status_code}")
+    callback_url = consent(session, start.headers["Location"])
+    if not callback_url.startswith(f"{site_url}/accounts/kakao/callback/") or "code" not in parse_qs(
+        urlsplit(callback_url).query
+    ):
+        raise AssertionError("the sandbox did not send the browser back to our callback with a code")
+    callback = session.get(callback_url, allow_redirects=False, timeout=20)
+    return BrowserLogin(
+        start_instance=start.headers.get("X-Instance", ""),
+        callback_instance=callback.headers.get("X-Instance", ""),
+        callback_status=callback.status_code,
+        landed_on=callback.headers.get("Location", ""),
+    )
+
+
+def api_login(cluster: Cluster, *, account: str | None = None) -> dict:
+    """Log in as an app would (an SPA with PKCE): a code from the sandbox, exchanged at /api/auth/kakao/.
+
+    Return the API's answer: {"access", "refresh", "user"}.
+    """
+    code_verifier = secrets.token_urlsafe(64)
+    code_challenge = base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
+    query = urlencode(
+        {
+            "client_id": cluster.client_id,
+            "redirect_uri": cluster.redirect_uri,
+            "response_type": "code",
+            "state": secrets.token_urlsafe(16),
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    back = consent(requests.Session(), f"{cluster.sandbox_url}/oauth/authorize?{query}", account=account)
+    code = parse_qs(urlsplit(back).query)["code"][0]
+    answer = requests.post(
+        f"{cluster.site_url}/api/auth/kakao/",
+        json={"code": code, "redirect_uri": cluster.redirect_uri, "code_verifier": code_verifier},
+        timeout=20,
+    )
+    if answer.status_code != 200:
+        raise AssertionError(f"/api/auth/kakao/ answered {answer.status_code}: {answer.text[:200]}")
+    return answer.json()
+
+
+def instance_of(response: requests.Response) -> str:
+    return response.headers.get("X-Instance", "")
+
+
+def csrf_token_of(html: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if not match:
+        raise AssertionError("no CSRF token in the page")
+    return match[1]

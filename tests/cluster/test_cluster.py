@@ -1,0 +1,148 @@
+"""The deployment picture, for real: nginx in front of two gunicorn instances on PostgreSQL.
+
+scripts/cluster.sh starts everything on loopback once for this module (about 10 s). The
+instances run in production mode (DEBUG=0), so the Kakao sandbox is a process of its own.
+The tests only speak HTTP, as a browser or an API client would. The last test stops an
+instance, so it stays last.
+
+The cluster brings its own PostgreSQL, so it runs once: CLUSTER_TESTS=0 skips it (.ci/run
+sets it for its second, PostgreSQL pass).
+"""
+
+import os
+
+import pytest
+import requests
+
+from tests.cluster.cluster import Cluster, ClusterUnavailable, api_login, browser_login, instance_of
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CLUSTER_TESTS") == "0", reason="CLUSTER_TESTS=0: the cluster test already ran in another pass"
+)
+
+API_AUTH_LIMIT = 20  # per hour, so no window boundary falls inside a test
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    try:
+        running = Cluster.start(RATE_LIMIT_API_AUTH=f"{API_AUTH_LIMIT}/h")
+    except ClusterUnavailable as error:
+        pytest.skip(f"nginx is not installed and could not be installed: {error}")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(cluster):
+    """A browser that logged in through nginx with the sandbox's first test account."""
+    session = requests.Session()
+    login = browser_login(session, cluster.site_url, next_path="/")
+    return session, login
+
+
+@pytest.fixture(scope="module")
+def tokens(cluster):
+    """Our JWTs for the sandbox's first test account, as an app gets them from /api/auth/kakao/."""
+    return api_login(cluster)
+
+
+@pytest.fixture
+def access_token(tokens):
+    return tokens["access"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_cluster_runs_two_named_instances(cluster):
+    assert sorted(cluster.instances) == ["app1", "app2"]
+
+
+def test_login_started_on_one_instance_finishes_on_the_other(cluster, browser):
+    session, login = browser
+
+    home = session.get(f"{cluster.site_url}/", timeout=10)
+
+    assert login.callback_status == 302
+    assert login.landed_on == "/"
+    assert {login.start_instance, login.callback_instance} == set(cluster.instances)
+    assert 'action="/accounts/logout/"' in home.text  # the page shows a logged-in user
+
+
+def test_api_calls_spread_over_every_instance_all_accept_the_same_jwt(cluster, access_token):
+    client = requests.Session()  # no cookies: the bearer token alone
+
+    responses = [client.get(f"{cluster.site_url}/api/me/", headers=bearer(access_token), timeout=10) for _ in range(6)]
+
+    assert [r.status_code for r in responses] == [200] * 6
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert {instance_of(r) for r in responses} == set(cluster.instances)
+
+
+def test_each_instance_publishes_the_same_jwks(cluster):
+    documents = [requests.get(f"{url}/.well-known/jwks.json", timeout=10).json() for url in cluster.instances.values()]
+
+    assert documents[0]["keys"]
+    assert all(document == documents[0] for document in documents)
+
+
+def test_refresh_token_revoked_on_one_instance_is_refused_by_the_other(cluster):
+    app1, app2 = cluster.instances["app1"], cluster.instances["app2"]
+    first_refresh_token = api_login(cluster)["refresh"]
+
+    rotated = requests.post(f"{app2}/api/auth/token/refresh/", json={"refresh": first_refresh_token}, timeout=10)
+    refresh_token = rotated.json()["refresh"]
+    logout = requests.post(f"{app1}/api/auth/logout/", json={"refresh": refresh_token}, timeout=10)
+    refused = requests.post(f"{app2}/api/auth/token/refresh/", json={"refresh": refresh_token}, timeout=10)
+
+    assert (rotated.status_code, instance_of(rotated)) == (200, "app2")
+    assert (logout.status_code, instance_of(logout)) in {(204, "app1"), (205, "app1")}
+    assert (refused.status_code, instance_of(refused)) == (401, "app2")
+
+
+def test_rate_limit_counts_requests_to_every_instance_together(cluster):
+    # Called directly, the instances trust X-Forwarded-For (TRUSTED_PROXY_HOPS=1): a fresh
+    # address gives this test its own count. Only nginx can reach them in a real deployment.
+    client = {"X-Forwarded-For": "203.0.113.50"}
+    urls = list(cluster.instances.values())
+
+    allowed = [
+        requests.get(f"{urls[n % 2]}/api/auth/whoami/", headers=client, timeout=10) for n in range(API_AUTH_LIMIT)
+    ]
+    refused = [requests.get(f"{url}/api/auth/whoami/", headers=client, timeout=10) for url in urls]
+
+    assert 429 not in {r.status_code for r in allowed}
+    assert [r.status_code for r in refused] == [429, 429]
+    assert refused[0].json()["error"] == "rate_limited"
+    assert int(refused[0].headers["Retry-After"]) > 0
+
+
+def test_production_instances_never_serve_the_sandbox(cluster):
+    response = requests.get(f"{cluster.site_url}/sandbox/kakao/oauth/authorize", timeout=10)
+
+    assert response.status_code == 404
+
+
+def test_static_files_are_served_compressed_with_far_future_caching(cluster):
+    home = requests.get(f"{cluster.site_url}/", timeout=10)
+    stylesheet = home.text.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+
+    response = requests.get(f"{cluster.site_url}{stylesheet}", headers={"Accept-Encoding": "gzip"}, timeout=10)
+
+    assert stylesheet.startswith("/static/css/site.") and stylesheet != "/static/css/site.css"
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "max-age=315360000" in response.headers["Cache-Control"]
+
+
+def test_requests_keep_succeeding_through_nginx_when_one_instance_stops(cluster, access_token):
+    cluster.stop_instance("app1")
+    client = requests.Session()
+
+    responses = [client.get(f"{cluster.site_url}/api/me/", headers=bearer(access_token), timeout=10) for _ in range(6)]
+    pages = [client.get(f"{cluster.site_url}/", timeout=10) for _ in range(2)]
+
+    assert [r.status_code for r in responses + pages] == [200] * 8
+    assert {instance_of(r) for r in responses + pages} == {"app2"}
