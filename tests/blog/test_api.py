@@ -1,0 +1,227 @@
+"""The posts API: anyone reads, logged-in users write, only the author or staff change a post or comment."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts import tokens
+from blog.models import Comment, Post
+from tests.accounts.jwt_support import access_claims, bearer, forge
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def as_author(author):
+    return bearer(tokens.issue_tokens(author).access)
+
+
+@pytest.fixture
+def as_stranger(make_user):
+    return bearer(tokens.issue_tokens(make_user("stranger")).access)
+
+
+@pytest.fixture
+def as_staff(make_user):
+    return bearer(tokens.issue_tokens(make_user("editor", is_staff=True)).access)
+
+
+@pytest.fixture
+def comment(post, make_user):
+    return Comment.objects.create(post=post, author=post.author, body="첫 댓글")
+
+
+def post_url(post) -> str:
+    return f"/api/posts/{post.pk}/"
+
+
+def comments_url(post) -> str:
+    return f"/api/posts/{post.pk}/comments/"
+
+
+def comment_url(comment) -> str:
+    return f"/api/posts/{comment.post_id}/comments/{comment.pk}/"
+
+
+# Reading
+
+
+def test_anyone_lists_posts_newest_first_ten_per_page(api, author):
+    for number in range(12):
+        Post.objects.create(author=author, title=f"글 {number}", body="본문")
+
+    response = api.get("/api/posts/")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["count"] == 12
+    assert len(body["results"]) == 10
+    assert body["results"][0]["title"] == "글 11"
+    assert body["next"].endswith("/api/posts/?page=2")
+    assert len(api.get("/api/posts/?page=2").json()["results"]) == 2
+
+
+def test_anyone_reads_a_post_with_author_comment_count_and_safe_html(api, post, comment):
+    Post.objects.filter(pk=post.pk).update(body="**굵게** <script>alert(1)</script>")
+
+    body = api.get(post_url(post)).json()
+
+    assert body["author"] == {"id": post.author.pk, "nickname": "작성자", "profile_image_url": ""}
+    assert body["comment_count"] == 1
+    assert "<strong>굵게</strong>" in body["body_html"]
+    assert "<script>" not in body["body_html"]
+
+
+@pytest.mark.django_db
+def test_missing_post_gets_404(api):
+    assert api.get("/api/posts/999/").status_code == 404
+
+
+def test_anyone_lists_a_posts_comments(api, post, comment):
+    body = api.get(comments_url(post)).json()
+
+    assert body["count"] == 1
+    assert body["results"][0]["body"] == "첫 댓글"
+    assert body["results"][0]["post"] == post.pk
+
+
+@pytest.mark.django_db
+def test_comments_of_a_missing_post_get_404(api):
+    assert api.get("/api/posts/999/comments/").status_code == 404
+
+
+# Writing
+
+
+@pytest.mark.django_db
+def test_creating_a_post_without_a_token_gets_401(api):
+    response = api.post("/api/posts/", {"title": "익명", "body": "본문"})
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert not Post.objects.exists()
+
+
+def test_creating_a_post_with_a_token_makes_the_token_user_its_author(api, author, as_author):
+    response = api.post("/api/posts/", {"title": "새 글", "body": "*기울임*"}, **as_author)
+
+    assert response.status_code == 201
+    assert response.json()["author"]["id"] == author.pk
+    assert response.json()["comment_count"] == 0
+    assert Post.objects.get().author == author
+
+
+def test_creating_a_post_without_a_title_gets_400(api, as_author):
+    response = api.post("/api/posts/", {"body": "본문"}, **as_author)
+
+    assert response.status_code == 400
+    assert "title" in response.json()
+
+
+def test_creating_a_post_with_the_token_of_a_deleted_user_gets_401(api, make_user):
+    gone = make_user("gone")
+    headers = bearer(tokens.issue_tokens(gone).access)
+    gone.delete()
+
+    response = api.post("/api/posts/", {"title": "유령", "body": "본문"}, **headers)
+
+    assert response.status_code == 401
+    assert not Post.objects.exists()
+
+
+def test_author_updates_their_post_with_put_and_patch(api, post, as_author):
+    put = api.put(post_url(post), {"title": "고친 제목", "body": "고친 본문"}, **as_author)
+    patch = api.patch(post_url(post), {"title": "다시 고친 제목"}, **as_author)
+
+    assert put.status_code == 200
+    assert patch.status_code == 200
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("다시 고친 제목", "고친 본문")
+
+
+def test_put_without_every_field_gets_400(api, post, as_author):
+    assert api.put(post_url(post), {"title": "제목만"}, **as_author).status_code == 400
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_someone_else_changing_a_post_gets_403(api, post, as_stranger, method):
+    response = getattr(api, method)(post_url(post), {"title": "가로채기", "body": "본문"}, **as_stranger)
+
+    assert response.status_code == 403
+    post.refresh_from_db()
+    assert post.title == "첫 글"
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_changing_a_post_without_a_token_gets_401(api, post, method):
+    assert getattr(api, method)(post_url(post), {"title": "익명", "body": "본문"}).status_code == 401
+
+
+def test_author_deletes_their_post(api, post, as_author):
+    assert api.delete(post_url(post), **as_author).status_code == 204
+    assert not Post.objects.exists()
+
+
+def test_staff_deletes_anyones_post(api, post, as_staff):
+    assert api.delete(post_url(post), **as_staff).status_code == 204
+    assert not Post.objects.exists()
+
+
+def test_staff_role_is_read_from_the_token_without_a_user_query(api, post):
+    staff_token = forge(access_claims(user_id=424242, roles=["staff"]))  # no such user row
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.delete(post_url(post), **bearer(staff_token))
+
+    assert response.status_code == 204
+    assert not [query for query in queries if 'FROM "accounts_user"' in query["sql"]]
+
+
+# Comments
+
+
+def test_logged_in_user_comments_on_a_post(api, post, make_user):
+    reader = make_user("reader")
+
+    response = api.post(comments_url(post), {"body": "좋은 글이네요"}, **bearer(tokens.issue_tokens(reader).access))
+
+    assert response.status_code == 201
+    assert response.json()["author"]["id"] == reader.pk
+    assert Comment.objects.get().post == post
+
+
+def test_commenting_without_a_token_gets_401(api, post):
+    assert api.post(comments_url(post), {"body": "익명"}).status_code == 401
+
+
+def test_commenting_on_a_missing_post_gets_404(api, as_author):
+    assert api.post("/api/posts/999/comments/", {"body": "어디?"}, **as_author).status_code == 404
+
+
+def test_comment_author_edits_their_comment(api, comment, as_author):
+    response = api.patch(comment_url(comment), {"body": "고친 댓글"}, **as_author)
+
+    assert response.status_code == 200
+    comment.refresh_from_db()
+    assert comment.body == "고친 댓글"
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_someone_else_changing_a_comment_gets_403(api, comment, as_stranger, method):
+    assert getattr(api, method)(comment_url(comment), {"body": "가로채기"}, **as_stranger).status_code == 403
+    assert Comment.objects.get().body == "첫 댓글"
+
+
+def test_staff_deletes_anyones_comment(api, comment, as_staff):
+    assert api.delete(comment_url(comment), **as_staff).status_code == 204
+    assert not Comment.objects.exists()
+
+
+def test_comment_is_only_found_under_its_own_post(api, comment, author):
+    other_post = Post.objects.create(author=author, title="다른 글", body="본문")
+
+    assert api.get(f"/api/posts/{other_post.pk}/comments/{comment.pk}/").status_code == 404
