@@ -4,6 +4,7 @@ kauth.kakao.com: ``authorize`` (consent page), ``token``, ``account_logout``.
 kapi.kakao.com: ``user_me``, ``logout``, ``unlink``.
 """
 
+import re
 import time
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -19,7 +20,7 @@ from kakao_sandbox.accounts import SandboxAccount
 from kakao_sandbox.console import RegisteredApp, registered_app
 from kakao_sandbox.grants import TokenError
 
-CODE_CHALLENGE_LENGTH = 43  # base64url of a SHA-256 digest, without padding
+S256_CODE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest, unpadded
 DEFAULT_HANG_SECONDS = 8  # longer than the blog's 5 s timeout
 
 # The error pages Kakao shows instead of redirecting when it cannot trust redirect_uri.
@@ -89,10 +90,10 @@ def _authorize_request_error(request: HttpRequest, app: RegisteredApp) -> HttpRe
     redirect_uri = params.get("redirect_uri", "")
     if not app.allows_redirect_uri(redirect_uri, request_host=request.get_host()):
         return _error_page(request, "KOE006", redirect_uri=redirect_uri, app=app)
-    code_challenge = params.get("code_challenge", "")
+    code_challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
-    pkce_valid = (not code_challenge and method is None) or (
-        method == "S256" and len(code_challenge) == CODE_CHALLENGE_LENGTH and code_challenge.isascii()
+    pkce_valid = (code_challenge is None and method is None) or (
+        method == "S256" and S256_CODE_CHALLENGE.fullmatch(code_challenge or "") is not None
     )
     if params.get("response_type") != "code" or not pkce_valid:
         return _error_page(request, "invalid_request")
@@ -107,7 +108,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return error_page
     redirect_uri = request.GET["redirect_uri"]
     state = request.GET.get("state")
-    if "none" in request.GET.get("prompt", "").split(","):
+    if "none" in re.split(r"[\s,]+", request.GET.get("prompt", "")):
         # The sandbox remembers no earlier consent, so a silent login can never succeed.
         return _redirect_with(
             redirect_uri, error="consent_required", error_description="user consent required", state=state
@@ -119,23 +120,23 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return _redirect_with(redirect_uri, error="access_denied", error_description="User denied access", state=state)
     account = accounts.account_get(request.POST.get("account", ""))
     if account is None:
-        return _consent_page(request, selected="", status=400)
+        return _consent_page(request, selected="", no_account_chosen=True)
     code = grants.code_issue(
         account=account, redirect_uri=redirect_uri, code_challenge=request.GET.get("code_challenge", "")
     )
     return _redirect_with(redirect_uri, code=code, state=state)
 
 
-def _consent_page(request: HttpRequest, *, selected: str, status: int = 200) -> HttpResponse:
+def _consent_page(request: HttpRequest, *, selected: str, no_account_chosen: bool = False) -> HttpResponse:
     context = {
         "service_host": urlsplit(request.GET["redirect_uri"]).netloc,
         "requested_scope": request.GET.get("scope", ""),
         "normal_accounts": [account for account in accounts.ACCOUNTS if not account.failure],
         "failure_accounts": [account for account in accounts.ACCOUNTS if account.failure],
         "selected": selected,
-        "no_account_chosen": status == 400,
+        "no_account_chosen": no_account_chosen,
     }
-    return render(request, "kakao_sandbox/consent.html", context, status=status)
+    return render(request, "kakao_sandbox/consent.html", context, status=400 if no_account_chosen else 200)
 
 
 @csrf_exempt  # a server-to-server call: the client authenticates with its secret, not a cookie

@@ -82,6 +82,7 @@ def test_authorize_with_registered_redirect_uris_accepts_only_those(client, sett
         {"code_challenge": pkce_pair()[1]},
         {"code_challenge_method": "S256"},
         {"code_challenge": "too-short", "code_challenge_method": "S256"},
+        {"code_challenge": "!" * 43, "code_challenge_method": "S256"},
     ],
 )
 def test_authorize_with_bad_response_type_or_pkce_shows_error_page_without_redirect(client, params):
@@ -201,8 +202,9 @@ def test_consent_post_without_csrf_token_is_refused():
     assert "Location" not in response
 
 
-def test_prompt_none_redirects_with_consent_required(client):
-    response = client.get(authorize_url(prompt="none", state="s1"))
+@pytest.mark.parametrize("prompt", ["none", "login,none"])
+def test_prompt_none_redirects_with_consent_required(client, prompt):
+    response = client.get(authorize_url(prompt=prompt, state="s1"))
 
     assert response.status_code == 302
     query = query_of(response["Location"])

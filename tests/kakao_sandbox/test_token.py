@@ -1,13 +1,16 @@
 """POST /oauth/token: client authentication, code redemption with PKCE, refresh, and failure accounts."""
 
 import base64
+import threading
 import time
 from urllib.parse import urlencode
 
 import pytest
+from django.test import Client
 
 from tests.kakao_sandbox.conftest import (
     AUTHORIZE_URL,
+    CALLBACK,
     CLIENT_ID,
     CLIENT_SECRET,
     TOKEN_URL,
@@ -99,6 +102,32 @@ def test_reused_code_gets_koe320_without_echoing_the_code(authorize, exchange):
         "error_code": "KOE320",
     }
     assert code not in response.content.decode()
+
+
+def test_two_simultaneous_exchanges_of_one_code_give_tokens_only_once(authorize):
+    code, code_verifier = authorize("full")
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "redirect_uri": CALLBACK,
+        "code": code,
+        "code_verifier": code_verifier,
+    }
+    start = threading.Barrier(2)
+    statuses = []
+
+    def exchange_once():
+        start.wait()
+        statuses.append(Client().post(TOKEN_URL, form).status_code)
+
+    threads = [threading.Thread(target=exchange_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200, 400]
 
 
 def test_unknown_code_gets_koe320(exchange):
