@@ -50,7 +50,7 @@ UPSTREAM_500_HTML = (
     "<body><h1>500 Internal Server Error</h1><p>Kakao sandbox: simulated failure.</p></body></html>"
 )
 MAINTENANCE_HTML = (
-    "<!doctype html><html lang=\"ko\"><head><title>서비스 점검 중</title></head>"
+    '<!doctype html><html lang="ko"><head><title>서비스 점검 중</title></head>'
     "<body><h1>서비스 점검 중입니다</h1><p>Kakao sandbox: simulated maintenance page, not JSON.</p></body></html>"
 )
 

@@ -166,7 +166,9 @@ def test_agree_issues_a_different_code_each_time(client):
 def test_agree_keeps_a_query_the_registered_redirect_uri_already_has(client, settings):
     settings.KAKAO_SANDBOX_REDIRECT_URIS = ["http://testserver/cb?tenant=1"]
 
-    response = client.post(authorize_url(redirect_uri="http://testserver/cb?tenant=1"), {"account": "full", "action": "agree"})
+    response = client.post(
+        authorize_url(redirect_uri="http://testserver/cb?tenant=1"), {"account": "full", "action": "agree"}
+    )
 
     assert response["Location"].startswith("http://testserver/cb?tenant=1&code=")
 

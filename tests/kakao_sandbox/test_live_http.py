@@ -36,9 +36,7 @@ def test_authlib_client_logs_in_over_real_http(live_server):
     client, location, code_verifier = login(live_server, "big-id")
 
     token = client.fetch_token(f"{sandbox}/oauth/token", authorization_response=location, code_verifier=code_verifier)
-    me = requests.get(
-        f"{sandbox}/v2/user/me", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10
-    )
+    me = requests.get(f"{sandbox}/v2/user/me", headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
 
     assert token["token_type"] == "bearer"
     assert me.status_code == 200

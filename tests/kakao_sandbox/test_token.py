@@ -200,7 +200,9 @@ def test_app_without_client_secret_accepts_requests_without_one(authorize, excha
 
 @pytest.mark.parametrize("grant_type", ["password", "client_credentials", ""])
 def test_unsupported_grant_type_gets_400(client, grant_type):
-    response = client.post(TOKEN_URL, {"grant_type": grant_type, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+    response = client.post(
+        TOKEN_URL, {"grant_type": grant_type, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
@@ -300,4 +302,3 @@ def test_token_hang_account_answers_only_after_the_configured_delay(authorize, e
     assert slept == [0.02]
     assert response.status_code == 200
     assert "access_token" in response.json()
-

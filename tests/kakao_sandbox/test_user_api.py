@@ -113,7 +113,12 @@ def test_user_me_of_properties_only_account_has_no_kakao_account(client, access_
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer "}, {"Authorization": "Bearer never-issued"}, {"Authorization": "KakaoAK " + ADMIN_KEY}],
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer never-issued"},
+        {"Authorization": "KakaoAK " + ADMIN_KEY},
+    ],
 )
 def test_user_me_without_a_live_token_gets_401(client, headers):
     response = client.get(USER_ME_URL, headers=headers)

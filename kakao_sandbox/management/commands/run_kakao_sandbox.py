@@ -21,7 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
         parser.add_argument("--port", type=int, default=9100, help="Port to listen on; 0 picks a free one.")
         parser.add_argument("--client-id", help="REST API key to accept (default: KAKAO_CLIENT_ID).")
-        parser.add_argument("--client-secret", help='Client secret to require; "" for none (default: KAKAO_CLIENT_SECRET).')
+        parser.add_argument(
+            "--client-secret", help='Client secret to require; "" for none (default: KAKAO_CLIENT_SECRET).'
+        )
         parser.add_argument("--admin-key", help="Admin key for unlink (default: KAKAO_ADMIN_KEY).")
         parser.add_argument(
             "--redirect-uri",
@@ -55,7 +57,9 @@ class Command(BaseCommand):
 
 def _registered_app(options: dict) -> RegisteredApp:
     """Return the app from the settings, with what the command line gives instead."""
-    overrides = {name: options[name] for name in ("client_id", "client_secret", "admin_key") if options[name] is not None}
+    overrides = {
+        name: options[name] for name in ("client_id", "client_secret", "admin_key") if options[name] is not None
+    }
     if options["redirect_uris"]:
         overrides["redirect_uris"] = tuple(options["redirect_uris"])
     return dataclasses.replace(app_from_settings(), **overrides)
