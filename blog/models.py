@@ -1,5 +1,7 @@
 """What you write: posts in Markdown and the comments under them."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -21,6 +23,11 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post_detail", args=[self.pk])
+
+    @property
+    def was_edited(self) -> bool:
+        # created_at and updated_at are both set on insert, microseconds apart.
+        return self.updated_at - self.created_at > timedelta(seconds=1)
 
 
 class Comment(models.Model):

@@ -128,6 +128,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Take the write lock when a transaction starts: two deferred transactions that both
+    # read and then write (two first logins at once) deadlock with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
 
 # The cache holds the rate-limit counters, so every instance must share it: Redis when
 # REDIS_URL is set, else a table in the database (`manage.py createcachetable`).
@@ -153,6 +156,7 @@ INSTANCE_NAME = os.environ.get("INSTANCE_NAME", "").strip()
 
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "blog:post_list"
 
