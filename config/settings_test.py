@@ -1,12 +1,19 @@
 """Test settings: the development configuration, made faster."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "1")
 
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# SQLite's in-memory test database is shared between threads with table locks that fail
+# at once ("database table is locked"); a file waits for the lock as production does.
+# One file per process, so that test runs side by side never share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"blog-test-{os.getpid()}.sqlite3")}  # noqa: F405
 
 # One process, no table to create: counters of the rate limits live in memory here.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
