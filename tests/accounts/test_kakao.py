@@ -9,6 +9,7 @@ import pytest
 import requests
 import responses
 from django.test import override_settings
+from django.utils import translation
 
 from accounts import kakao
 from accounts.kakao import KakaoError, KakaoProfile
@@ -148,7 +149,8 @@ def test_exchange_code_koe320_says_the_link_was_already_used(kakao_http):
     kakao_http.post(TOKEN_URL, json=fixtures.token_error("KOE320", "invalid_grant", "code not found"), status=400)
     with pytest.raises(KakaoError) as raised:
         exchange()
-    assert "already used" in str(raised.value.message)
+    with translation.override("en"):
+        assert "already used" in str(raised.value.message)
     assert raised.value.status == 400
 
 
