@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 
 from accounts.models import Identity, User
 
@@ -18,3 +19,4 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "nickname", "email"]
     fieldsets = (*BaseUserAdmin.fieldsets, ("Kakao", {"fields": ["nickname", "profile_image_url", "email_verified"]}))
     inlines = [IdentityInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

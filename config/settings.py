@@ -156,7 +156,6 @@ INSTANCE_NAME = os.environ.get("INSTANCE_NAME", "").strip()
 
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "blog:post_list"
 
