@@ -152,7 +152,9 @@ def login_error(request: HttpRequest, error: KakaoError) -> HttpResponse:
     """Render the friendly error page; Kakao refusing a token it just issued is Kakao's fault (502)."""
     logger.warning("Kakao login failed: %s", error)
     status = 502 if error.status == 401 else error.status
-    return render(request, "accounts/login_error.html", {"error": error}, status=status)
+    # This address carries the authorization code: links on the page must not send it anywhere.
+    context = {"error": error, "return_path": reverse("blog:post_list")}
+    return render(request, "accounts/login_error.html", context, status=status)
 
 
 def _live_attempts(request: HttpRequest) -> dict:
