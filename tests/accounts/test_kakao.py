@@ -51,7 +51,9 @@ def test_endpoints_in_sandbox_mode_are_this_sites_sandbox(rf):
     assert kakao.endpoints(rf.get("/")) == ENDPOINTS
 
 
-@override_settings(KAKAO_SANDBOX=False, KAKAO_AUTH_URL="https://kauth.kakao.com", KAKAO_API_URL="https://kapi.kakao.com")
+@override_settings(
+    KAKAO_SANDBOX=False, KAKAO_AUTH_URL="https://kauth.kakao.com", KAKAO_API_URL="https://kapi.kakao.com"
+)
 def test_endpoints_outside_sandbox_mode_are_kakaos_hosts(rf):
     assert kakao.endpoints(rf.get("/")) == kakao.KakaoEndpoints("https://kauth.kakao.com", "https://kapi.kakao.com")
 
@@ -89,7 +91,9 @@ def test_authorization_url_carries_client_redirect_state_and_s256_challenge():
 
 @override_settings(KAKAO_SCOPE="profile_nickname,account_email")
 def test_authorization_url_with_scope_setting_asks_for_those_consent_items():
-    url = kakao.authorization_url(endpoints=ENDPOINTS, redirect_uri=REDIRECT_URI, state="s", code_verifier=CODE_VERIFIER)
+    url = kakao.authorization_url(
+        endpoints=ENDPOINTS, redirect_uri=REDIRECT_URI, state="s", code_verifier=CODE_VERIFIER
+    )
     assert parse_qs(urlsplit(url).query)["scope"] == ["profile_nickname,account_email"]
 
 
@@ -432,7 +436,10 @@ def test_account_logout_url_names_client_and_return_address():
     url = kakao.account_logout_url(endpoints=ENDPOINTS, logout_redirect_uri="http://testserver/")
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == SANDBOX + "/oauth/logout"
-    assert parse_qs(parts.query) == {"client_id": ["sandbox-rest-api-key"], "logout_redirect_uri": ["http://testserver/"]}
+    assert parse_qs(parts.query) == {
+        "client_id": ["sandbox-rest-api-key"],
+        "logout_redirect_uri": ["http://testserver/"],
+    }
 
 
 # KakaoError
