@@ -67,6 +67,11 @@ def token_form(kakao_http) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(call.request.body).items()}
 
 
+def s256(code_verifier: str) -> str:
+    """Return the PKCE S256 code_challenge of ``code_verifier`` (RFC 7636)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
+
+
 # Starting the login
 
 
@@ -102,9 +107,20 @@ def test_token_request_carries_the_verifier_of_the_challenge_sent_to_authorize(c
     query = start_login(client)
     callback(client, code=AUTH_CODE, state=query["state"])
     verifier = token_form(kakao_http)["code_verifier"]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    assert challenge == query["code_challenge"]
+    assert s256(verifier) == query["code_challenge"]
     assert 43 <= len(verifier) <= 128
+
+
+def test_each_callback_sends_the_verifier_of_its_own_login(client, kakao_http):
+    stub_kakao_success(kakao_http)
+    first, second = start_login(client), start_login(client)
+    callback(client, code=AUTH_CODE, state=second["state"])
+    callback(client, code=AUTH_CODE, state=first["state"])
+    verifiers = [
+        parse_qs(call.request.body)["code_verifier"][0] for call in kakao_http.calls if call.request.url == TOKEN_URL
+    ]
+    challenges = [s256(verifier) for verifier in verifiers]
+    assert challenges == [second["code_challenge"], first["code_challenge"]]
 
 
 def test_login_page_button_starts_the_kakao_login_with_a_safe_next(client):
