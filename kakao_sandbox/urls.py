@@ -13,4 +13,6 @@ urlpatterns = [
     path("v2/user/me", views.user_me, name="user_me"),
     path("v1/user/logout", views.logout, name="logout"),
     path("v1/user/unlink", views.unlink, name="unlink"),
+    # Not Kakao's: tokens for a test account without a browser, for curl and scripts.
+    path("dev/token", views.dev_token, name="dev_token"),
 ]

@@ -256,3 +256,18 @@ def account_logout(request: HttpRequest) -> HttpResponse:
     if not app.allows_logout_redirect_uri(logout_redirect_uri, request_host=request.get_host()):
         return _error_page(request, "KOE006", redirect_uri=logout_redirect_uri, app=app, logout=True)
     return _redirect_with(logout_redirect_uri, state=request.GET.get("state"))
+
+
+@csrf_exempt  # a convenience for curl; there is no browser session to protect
+@require_POST
+def dev_token(request: HttpRequest) -> HttpResponse:
+    """Issue Kakao tokens for a test account directly (sandbox only; not a Kakao endpoint).
+
+    It stands in for what a native app gets from Kakao's SDK, so the API journey in the
+    README can start from a Kakao access token without a browser.
+    """
+    account = accounts.account_get(request.POST.get("account", ""))
+    if account is None:
+        keys = ", ".join(a.key for a in accounts.ACCOUNTS)
+        return _json({"error": "invalid_request", "error_description": f"account must be one of: {keys}"}, 400)
+    return _json(grants.tokens_issue(account=account))
