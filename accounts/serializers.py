@@ -47,13 +47,17 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField(help_text=_("Our refresh token (single use, valid for days)"))
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(serializers.Serializer):
+    """An account as the API shows it."""
+
+    # Declared field by field: a ModelSerializer inspects the model again on every call
+    # of /api/me/, which costs more than the query itself.
+    id = serializers.IntegerField(read_only=True)
+    nickname = serializers.CharField(read_only=True)
     email = serializers.SerializerMethodField()
     kakao_id = serializers.CharField(read_only=True, allow_null=True, help_text=_("Kakao's user id, as a string"))
-
-    class Meta:
-        model = User
-        fields = ["id", "nickname", "email", "kakao_id", "profile_image_url", "date_joined"]
+    profile_image_url = serializers.URLField(read_only=True)
+    date_joined = serializers.DateTimeField(read_only=True)
 
     def get_email(self, user: User) -> str | None:
         return user.email or None

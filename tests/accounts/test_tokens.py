@@ -142,6 +142,35 @@ def test_verify_accepts_a_token_signed_with_a_previous_key_listed_in_settings(us
         assert tokens.verify_access_token(old_token)["sub"] == str(user.pk)
 
 
+def test_verified_token_remembered_by_the_process_still_expires_on_time(user, monkeypatch):
+    access_token = tokens.issue_tokens(user).access
+    tokens.verify_access_token(access_token)  # verified once: remembered
+    later = time.time() + 301
+
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(access_token)
+
+
+def test_verified_token_is_refused_once_its_key_leaves_the_settings(user):
+    with override_settings(JWT_PRIVATE_KEY=stranger_private_pem()):
+        old_token = tokens.issue_tokens(user).access
+    with override_settings(JWT_PREVIOUS_PUBLIC_KEYS=[public_pem(stranger_private_pem())]):
+        tokens.verify_access_token(old_token)  # verified once: remembered
+
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(old_token)
+
+
+def test_claims_handed_out_cannot_change_what_the_next_caller_gets(user):
+    access_token = tokens.issue_tokens(user).access
+
+    tokens.verify_access_token(access_token)["sub"] = "999"
+
+    assert tokens.verify_access_token(access_token)["sub"] == str(user.pk)
+
+
 def test_access_token_is_refused_where_a_refresh_token_is_expected(user):
     with pytest.raises(tokens.TokenError):
         tokens.rotate(tokens.issue_tokens(user).access)
