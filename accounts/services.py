@@ -35,7 +35,8 @@ def user_get_or_create_from_kakao(*, profile: KakaoProfile, kakao_tokens: dict |
     user = identity.user
     _refresh_profile(user, profile)
     identity.last_login_at = timezone.now()
-    if kakao_tokens:
+    # A deactivated user (unlinked on Kakao's side) is refused: keep no tokens for them.
+    if kakao_tokens and user.is_active:
         identity.kakao_access_token = crypto.encrypt(kakao_tokens.get("access_token", ""))
         # Kakao returns a new refresh token only when the old one is near expiry: keep the old one.
         if kakao_tokens.get("refresh_token"):

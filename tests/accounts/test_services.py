@@ -253,3 +253,11 @@ def test_deactivated_user_logging_in_again_stays_deactivated():
     user, created = login_as(fixtures.USER_ME_FULL)
     assert not created
     assert not user.is_active
+
+
+def test_deactivated_user_logging_in_again_gets_no_kakao_tokens_stored():
+    login_as(fixtures.USER_ME_FULL)
+    services.user_deactivate_by_kakao_id(kakao_id="123456789")
+    user, _ = login_as(fixtures.USER_ME_FULL)
+    identity = Identity.objects.get(user=user)
+    assert (identity.kakao_access_token, identity.kakao_refresh_token) == ("", "")
