@@ -55,6 +55,9 @@ stop() {
   return 0
 }
 
+# Export NAME=VALUE and remember NAME in the caller's `names` list.
+set_env() { export "$1=$2"; names+=("$1"); }
+
 # Start PROGRAM... in a session of its own (so Ctrl-C in the terminal reaches only this
 # script, which then stops everything in order), logging to DIR/NAME.log.
 spawn() {
@@ -130,17 +133,32 @@ start() {
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/jwt-private-key.pem" 2>/dev/null
   chmod 600 "$dir/jwt-private-key.pem"
 
-  export DJANGO_SETTINGS_MODULE=config.settings DEBUG=0
-  SECRET_KEY=$(openssl rand -hex 32)
-  export SECRET_KEY ALLOWED_HOSTS=127.0.0.1,localhost
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres" STATIC_ROOT="$dir/static"
-  export KAKAO_CLIENT_ID=cluster-rest-api-key KAKAO_CLIENT_SECRET=cluster-client-secret KAKAO_ADMIN_KEY=cluster-admin-key
-  export KAKAO_AUTH_URL=$sandbox KAKAO_API_URL=$sandbox KAKAO_REDIRECT_URI="$site/accounts/kakao/callback/"
-  export JWT_PRIVATE_KEY_FILE="$dir/jwt-private-key.pem" JWT_ISSUER=$site
-  export TRUSTED_PROXY_HOPS=1 WEB_CONCURRENCY=${WEB_CONCURRENCY:-1}
+  # The instances' environment, also kept in DIR/app.env so that a person (or a benchmark)
+  # can run manage.py or another instance against this cluster: `source DIR/app.env`.
+  local names=() name
+  set_env DJANGO_SETTINGS_MODULE config.settings
+  set_env DEBUG 0
+  set_env SECRET_KEY "$(openssl rand -hex 32)"
+  set_env ALLOWED_HOSTS 127.0.0.1,localhost
+  set_env DATABASE_URL "postgres://postgres@127.0.0.1:$pg_port/postgres"
+  set_env STATIC_ROOT "$dir/static"
+  set_env KAKAO_CLIENT_ID cluster-rest-api-key
+  set_env KAKAO_CLIENT_SECRET cluster-client-secret
+  set_env KAKAO_ADMIN_KEY cluster-admin-key
+  set_env KAKAO_AUTH_URL "$sandbox"
+  set_env KAKAO_API_URL "$sandbox"
+  set_env KAKAO_REDIRECT_URI "$site/accounts/kakao/callback/"
+  set_env JWT_PRIVATE_KEY_FILE "$dir/jwt-private-key.pem"
+  set_env JWT_ISSUER "$site"
+  set_env TRUSTED_PROXY_HOPS 1
+  set_env WEB_CONCURRENCY "${WEB_CONCURRENCY:-1}"
   # Plain HTTP on loopback only: no redirect to HTTPS, no HSTS, cookies a test client sends back.
-  export SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 COOKIE_SECURE=0 JWT_COOKIE_SECURE=0
+  set_env SECURE_SSL_REDIRECT 0
+  set_env SECURE_HSTS_SECONDS 0
+  set_env COOKIE_SECURE 0
+  set_env JWT_COOKIE_SECURE 0
   unset JWT_PRIVATE_KEY VAR_DIR
+  (umask 077; for name in "${names[@]}"; do printf 'export %s=%q\n' "$name" "${!name}"; done >"$dir/app.env")
 
   "$PY" manage.py migrate --noinput -v 0
   "$PY" manage.py createcachetable

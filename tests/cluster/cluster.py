@@ -137,18 +137,11 @@ def consent(session: requests.Session, authorize_url: str, *, account: str | Non
     return answer.headers["Location"]
 
 
-def browser_login(session: requests.Session, site_url: str, *, next_path: str = "/") -> BrowserLogin:
+def browser_login(
+    session: requests.Session, site_url: str, *, next_path: str = "/", account: str | None = None
+) -> BrowserLogin:
     """Log in with Kakao through nginx, following every redirect by hand."""
-    start = session.get(
-        f"{site_url}/accounts/kakao/login/", params={"next": next_path}, allow_redirects=False, timeout=10
-    )
-    if start.status_code != 302:
-        raise AssertionError(f"starting the login answered {start.status_code}")
-    callback_url = consent(session, start.headers["Location"])
-    if not callback_url.startswith(f"{site_url}/accounts/kakao/callback/") or "code" not in parse_qs(
-        urlsplit(callback_url).query
-    ):
-        raise AssertionError("the sandbox did not send the browser back to our callback with a code")
+    start, callback_url = login_until_callback(session, site_url, next_path=next_path, account=account)
     callback = session.get(callback_url, allow_redirects=False, timeout=20)
     return BrowserLogin(
         start_instance=start.headers.get("X-Instance", ""),
@@ -156,6 +149,23 @@ def browser_login(session: requests.Session, site_url: str, *, next_path: str = 
         callback_status=callback.status_code,
         landed_on=callback.headers.get("Location", ""),
     )
+
+
+def login_until_callback(
+    session: requests.Session, site_url: str, *, next_path: str = "/", account: str | None = None
+) -> tuple[requests.Response, str]:
+    """Start a login and consent at the sandbox; return the start's response and the callback URL."""
+    start = session.get(
+        f"{site_url}/accounts/kakao/login/", params={"next": next_path}, allow_redirects=False, timeout=10
+    )
+    if start.status_code != 302:
+        raise AssertionError(f"starting the login answered {start.status_code}")
+    callback_url = consent(session, start.headers["Location"], account=account)
+    if not callback_url.startswith(f"{site_url}/accounts/kakao/callback/") or "code" not in parse_qs(
+        urlsplit(callback_url).query
+    ):
+        raise AssertionError("the sandbox did not send the browser back to our callback with a code")
+    return start, callback_url
 
 
 def api_login(cluster: Cluster, *, account: str | None = None) -> dict:
