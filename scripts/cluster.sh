@@ -156,7 +156,6 @@ start() {
   set_env SECURE_SSL_REDIRECT 0
   set_env SECURE_HSTS_SECONDS 0
   set_env COOKIE_SECURE 0
-  set_env JWT_COOKIE_SECURE 0
   unset JWT_PRIVATE_KEY VAR_DIR
   (umask 077; for name in "${names[@]}"; do printf 'export %s=%q\n' "$name" "${!name}"; done >"$dir/app.env")
 
