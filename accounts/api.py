@@ -1,6 +1,5 @@
 """The auth API: trade a Kakao login for our JWTs, refresh them, log out, and say who you are."""
 
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -130,9 +129,18 @@ def kakao_error_response(request: Request, error: KakaoError) -> Response:
 
 
 def _user_data(user_id: int) -> dict:
-    """Return the account as the API shows it, with its Kakao id, in one query."""
-    kakao_uid = Identity.objects.filter(user=OuterRef("pk"), provider=Identity.Provider.KAKAO).values("uid")[:1]
-    account = User.objects.filter(pk=user_id, is_active=True).annotate(kakao_id=Subquery(kakao_uid)).first()
-    if account is None:
-        raise AuthenticationFailed(ACCOUNT_GONE)
+    """Return the account as the API shows it, with its Kakao id: one query for a Kakao user."""
+    identity = (
+        Identity.objects.select_related("user")
+        .filter(user_id=user_id, provider=Identity.Provider.KAKAO, user__is_active=True)
+        .first()
+    )
+    if identity is not None:
+        account = identity.user
+        account.kakao_id = identity.uid
+    else:  # an account that never used Kakao Login, such as one made with createsuperuser
+        account = User.objects.filter(pk=user_id, is_active=True).first()
+        if account is None:
+            raise AuthenticationFailed(ACCOUNT_GONE)
+        account.kakao_id = None
     return UserSerializer(account).data

@@ -303,10 +303,19 @@ def test_me_shows_the_account_with_kakao_id_as_a_string(api, user):
     )
 
 
-def test_me_shows_null_email_when_there_is_none(api, make_user):
-    response = api.get("/api/me/", **bearer(tokens.issue_tokens(make_user("noemail")).access))
+def test_me_shows_null_email_and_kakao_id_for_an_account_without_them(api, make_user):
+    response = api.get("/api/me/", **bearer(tokens.issue_tokens(make_user("admin")).access))
 
-    assert response.json()["email"] is None
+    assert response.status_code == 200
+    assert (response.json()["email"], response.json()["kakao_id"]) == (None, None)
+
+
+def test_me_of_a_deactivated_kakao_user_with_a_still_valid_access_token_gets_401(api, user):
+    Identity.objects.create(user=user, provider="kakao", uid=fixtures.BIG_ID)
+    access_token = tokens.issue_tokens(user).access
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    assert api.get("/api/me/", **bearer(access_token)).status_code == 401
 
 
 def test_me_without_a_token_gets_401(api):
