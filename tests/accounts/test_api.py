@@ -385,3 +385,34 @@ def test_swagger_ui_loads_only_local_scripts_and_no_inline_script(api):
     script = api.get("/api/docs/?script=")
     assert script.status_code == 200
     assert "/api/schema/" in script.content.decode()
+
+
+# The README's journey, over real HTTP against the built-in sandbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_journey_with_a_sandbox_kakao_token_over_http(live_server):
+    base = live_server.url
+    kakao_access_token = requests.post(
+        f"{base}/sandbox/kakao/dev/token", data={"account": "big-id"}, timeout=10
+    ).json()["access_token"]
+
+    login = requests.post(f"{base}{LOGIN}", json={"access_token": kakao_access_token}, timeout=10)
+    access, refresh = login.json()["access"], login.json()["refresh"]
+    me = requests.get(f"{base}/api/me/", headers={"Authorization": f"Bearer {access}"}, timeout=10)
+    post = requests.post(
+        f"{base}/api/posts/",
+        json={"title": "curl", "body": "**hi**"},
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=10,
+    )
+    rotated = requests.post(f"{base}{REFRESH}", json={"refresh": refresh}, timeout=10)
+    logout = requests.post(f"{base}{LOGOUT}", json={"refresh": rotated.json()["refresh"]}, timeout=10)
+    after = requests.post(f"{base}{REFRESH}", json={"refresh": rotated.json()["refresh"]}, timeout=10)
+
+    assert login.status_code == 200
+    assert me.json()["kakao_id"] == fixtures.BIG_ID
+    assert post.status_code == 201
+    assert rotated.status_code == 200
+    assert logout.status_code == 204
+    assert after.status_code == 401
