@@ -2,13 +2,11 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from learn import diagram, source
-
-# Published by accounts/tokens.py; the explainer fetches it from this same site.
-JWKS_PATH = "/.well-known/jwks.json"
 
 
 @require_GET
@@ -21,7 +19,8 @@ def how_it_works(request: HttpRequest) -> HttpResponse:
 @require_GET
 def jwt_explainer(request: HttpRequest) -> HttpResponse:
     """Render the explainer; the token is decoded and verified in the browser, never sent here."""
-    return render(request, "learn/jwt_explainer.html", {"jwks_path": JWKS_PATH})
+    # The explainer fetches the public keys from this same site (accounts/api.py serves them).
+    return render(request, "learn/jwt_explainer.html", {"jwks_path": reverse("jwks")})
 
 
 @require_GET
