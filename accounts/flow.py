@@ -5,9 +5,13 @@ shown to that user (accounts.views.flow_inspector).
 """
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 from django.core.cache import cache
+
+from accounts import keys
 
 FLOW_TTL_SECONDS = 30 * 60
 SECRET_FIELDS = {"client_secret", "code_verifier", "code", "access_token", "refresh_token", "id_token"}
@@ -32,6 +36,24 @@ def step(title: str, **details: Any) -> dict[str, Any]:
 
 def _pretty(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def describe_jwt(token: str) -> dict[str, Any]:
+    """Return our JWT's header, payload (with readable times) and whether the JWKS verifies it."""
+    header = jwt.get_unverified_header(token)
+    payload = jwt.decode(token, options={"verify_signature": False})
+    times = {
+        claim: datetime.fromtimestamp(payload[claim], tz=UTC).astimezone().isoformat(timespec="seconds")
+        for claim in ("iat", "nbf", "exp")
+        if isinstance(payload.get(claim), int)
+    }
+    try:
+        jwk = jwt.PyJWKSet.from_dict(keys.jwks())[header.get("kid", "")]
+        jwt.decode(token, key=jwk.key, algorithms=["RS256"], options={"verify_aud": False})
+        signature = f"valid: RS256 signature checked with kid {header.get('kid')} from /.well-known/jwks.json"
+    except (jwt.PyJWTError, KeyError) as error:
+        signature = f"NOT valid: {type(error).__name__}"
+    return {"token": shorten(token, keep=12), "header": header, "payload": payload, "times": times, "signature": signature}
 
 
 def _key(user_id: int) -> str:

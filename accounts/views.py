@@ -6,7 +6,7 @@ import secrets
 import time
 
 from django.conf import settings
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import flow, kakao, services
+from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.kakao import KakaoError
 
 logger = logging.getLogger(__name__)
@@ -103,13 +104,13 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
     user, created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
     if not user.is_active:
         return login_error(request, KakaoError("account_disabled"))
-    # 6. Log the browser in and send it on, to a clean URL with no code in it.
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # 6. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
+    #    and send it on, to a clean URL with no code in it.
     response = redirect(attempt["next"])
-    flow.save(
-        user_id=user.pk,
-        steps=_flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created),
-    )
+    set_token_cookies(response, user=user)
+    steps = _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created)
+    access_token = response.cookies[settings.JWT_ACCESS_COOKIE_NAME].value
+    flow.save(user_id=user.pk, steps=[*steps, flow.step("our_jwt", **flow.describe_jwt(access_token))])
     return response
 
 
@@ -187,8 +188,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     if request.POST.get("kakao_account") == "1":
         home = request.build_absolute_uri(reverse("blog:post_list"))
-        return redirect(kakao.account_logout_url(endpoints=endpoints, logout_redirect_uri=home))
-    return redirect("blog:post_list")
+        response = redirect(kakao.account_logout_url(endpoints=endpoints, logout_redirect_uri=home))
+    else:
+        response = redirect("blog:post_list")
+    clear_token_cookies(response, request)
+    return response
 
 
 @login_required
@@ -218,7 +222,9 @@ def account_delete(request: HttpRequest) -> HttpResponse:
                 )
     logout(request)
     user.delete()
-    return redirect("blog:post_list")
+    response = redirect("blog:post_list")
+    clear_token_cookies(response, request)
+    return response
 
 
 @csrf_exempt

@@ -1,6 +1,10 @@
 import pytest
 from django.core.cache import cache
 
+# Import the URLconf now, with the test settings' sandbox on as under `make run`: it is built
+# once per process, and tests that switch KAKAO_SANDBOX off must not decide whether the
+# sandbox's routes exist for every test after them.
+import config.urls  # noqa: F401
 from blog.models import Post
 
 
