@@ -8,7 +8,6 @@ effect when the access token expires (minutes), because a JWT cannot be recalled
 from typing import Any, NoReturn
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -36,7 +35,7 @@ class TokenUser:
 
     def __init__(self, claims: dict[str, Any]) -> None:
         self.claims = claims
-        self.pk = self.id = get_user_model()._meta.pk.to_python(claims["sub"])
+        self.pk = self.id = User._meta.pk.to_python(claims["sub"])
 
     @property
     def is_staff(self) -> bool:
@@ -56,7 +55,7 @@ class BearerTokenAuthentication(BaseAuthentication):
     """``Authorization: Bearer <access token>``, for apps and scripts."""
 
     def authenticate(self, request: Request) -> tuple[TokenUser, dict[str, Any]] | None:
-        if any(name in request.query_params for name in QUERY_TOKEN_NAMES):
+        if request.META.get("QUERY_STRING") and any(name in request.query_params for name in QUERY_TOKEN_NAMES):
             refuse(request, _("Send tokens in the Authorization header, never in the URL."))
         scheme, _space, access_token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "bearer":
