@@ -3,17 +3,15 @@
 import base64
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from accounts import tokens
 from tests.accounts.jwt_support import access_claims, forge, stranger_private_pem
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "learn"
 
@@ -34,31 +32,10 @@ class Seen:
     requests: list[tuple[str, str, str]]  # method, path, body
 
 
-@pytest.fixture(scope="module")
-def in_browser():
-    """Run a function with a Chromium browser, in a thread of its own.
-
-    Playwright's sync API refuses to start in a thread where another sync Playwright (the
-    browser journeys' session-wide one) is already running, so this module keeps its own
-    Playwright in one worker thread and hands it the steps to run.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="explainer-browser")
-    started = {}
-
-    def start():
-        started["playwright"] = sync_playwright().start()
-        started["browser"] = started["playwright"].chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-    def stop():
-        started["browser"].close()
-        started["playwright"].stop()
-
-    worker.submit(start).result()
-    yield lambda steps, *args, **kwargs: worker.submit(steps, started["browser"], *args, **kwargs).result()
-    worker.submit(stop).result()
-    worker.shutdown()
+@pytest.fixture
+def in_browser(chromium):
+    """Run a function of the steps with the run's shared Chromium."""
+    return lambda steps, *args, **kwargs: steps(chromium, *args, **kwargs)
 
 
 def explain(
