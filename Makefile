@@ -17,7 +17,7 @@ run: $(VENV)/.requirements
 
 test: $(VENV)/.requirements-dev browser
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
