@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+from tests.browser.journeys import SCREENSHOTS
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Every journey a person makes, in a real headless Chromium against the live server."""
 
 import re
+import time
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +20,7 @@ def test_reader_logs_in_writes_comments_inspects_flow_and_logs_out(page, screens
 
     log_in_with_sandbox(page, "full")
     expect(page.locator(".nav-nickname")).to_have_text("홍길동")
+    screenshot("home-logged-in")
 
     page.get_by_role("link", name="글쓰기").click()
     page.get_by_label("제목").fill("브라우저에서 쓴 글")
@@ -91,3 +94,24 @@ def test_language_switch_turns_the_site_english_and_back(page):
     page.get_by_label("Language").select_option("ko")
     page.get_by_role("button", name="Change").click()
     expect(page.locator("header").get_by_role("link", name="카카오 로그인", exact=True)).to_be_visible()
+
+
+def test_expired_access_cookie_is_renewed_silently_while_browsing(page, settings):
+    settings.JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=1)
+    page.goto("/")
+    log_in_with_sandbox(page, "full")
+    expect(page.locator(".nav-nickname")).to_have_text("홍길동")
+    first = _cookie(page, settings.JWT_ACCESS_COOKIE_NAME)
+    time.sleep(2.1)  # let the one-second access token expire
+
+    page.goto("/posts/new/")
+    expect(page.get_by_label("제목")).to_be_visible()  # still logged in: no detour to the login page
+    expect(page.locator(".nav-nickname")).to_have_text("홍길동")
+    renewed = _cookie(page, settings.JWT_ACCESS_COOKIE_NAME)
+    assert renewed["value"] != first["value"]
+    assert renewed["httpOnly"] and renewed["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie").find(settings.JWT_ACCESS_COOKIE_NAME) == -1
+
+
+def _cookie(page, name: str) -> dict:
+    return next(cookie for cookie in page.context.cookies() if cookie["name"] == name)
