@@ -44,7 +44,7 @@ def test_login_over_the_limit_shows_styled_429_page_with_retry_after(client, clo
 @override_settings(RATE_LIMITS=LIMITS)
 def test_api_auth_over_the_limit_answers_json_429(client, clock):
     get_many(client, API_AUTH, 2)
-    response = client.post(API_AUTH, {"refresh": "x"}, content_type="application/json")
+    response = client.post(API_AUTH, {"refresh": "x"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 429
     assert response["Retry-After"] == "50"
