@@ -10,16 +10,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import kakao, keys, services, tokens
+from accounts import kakao, keys, selectors, services, tokens
 from accounts.authentication import ACCOUNT_GONE, refuse, www_authenticate
 from accounts.kakao import KakaoError
-from accounts.models import Identity, User
 from accounts.serializers import (
     KakaoLoginResponseSerializer,
     KakaoLoginSerializer,
     RefreshTokenSerializer,
     TokenPairSerializer,
     UserSerializer,
+    user_data,
 )
 
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -129,18 +129,8 @@ def kakao_error_response(request: Request, error: KakaoError) -> Response:
 
 
 def _user_data(user_id: int) -> dict:
-    """Return the account as the API shows it, with its Kakao id: one query for a Kakao user."""
-    identity = (
-        Identity.objects.select_related("user")
-        .filter(user_id=user_id, provider=Identity.Provider.KAKAO, user__is_active=True)
-        .first()
-    )
-    if identity is not None:
-        account = identity.user
-        account.kakao_id = identity.uid
-    else:  # an account that never used Kakao Login, such as one made with createsuperuser
-        account = User.objects.filter(pk=user_id, is_active=True).first()
-        if account is None:
-            raise AuthenticationFailed(ACCOUNT_GONE)
-        account.kakao_id = None
-    return UserSerializer(account).data
+    """Return the active account as the API shows it, with its Kakao id; 401 when it is gone."""
+    account = selectors.api_account(user_id=user_id)
+    if account is None:
+        raise AuthenticationFailed(ACCOUNT_GONE)
+    return user_data(account)

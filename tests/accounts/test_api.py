@@ -1,6 +1,7 @@
 """The auth API as a native app or SPA sees it; Kakao's HTTP stubbed with ``responses``."""
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 import jwt
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts import keys, tokens
 from accounts.models import Identity, RefreshTokenFamily, User
+from accounts.serializers import UserSerializer
 from tests.accounts import fixtures
 from tests.accounts.jwt_support import bearer
 
@@ -308,6 +310,28 @@ def test_me_shows_null_email_and_kakao_id_for_an_account_without_them(api, make_
 
     assert response.status_code == 200
     assert (response.json()["email"], response.json()["kakao_id"]) == (None, None)
+
+
+def test_me_answers_in_one_query_with_or_without_a_kakao_identity(api, user, make_user, django_assert_num_queries):
+    Identity.objects.create(user=user, provider="kakao", uid=fixtures.BIG_ID)
+    for account in (user, make_user("admin")):
+        access_token = tokens.issue_tokens(account).access
+
+        with django_assert_num_queries(1):
+            assert api.get("/api/me/", **bearer(access_token)).status_code == 200
+
+
+@override_settings(TIME_ZONE="Asia/Seoul")
+def test_me_shows_the_account_exactly_as_its_documented_serializer_does(api, user):
+    Identity.objects.create(user=user, provider="kakao", uid=fixtures.BIG_ID)
+    User.objects.filter(pk=user.pk).update(date_joined=datetime(2025, 3, 1, 15, 30, 5, 123456, tzinfo=UTC))
+    account = User.objects.get(pk=user.pk)
+    account.kakao_id = fixtures.BIG_ID
+
+    body = api.get("/api/me/", **bearer(tokens.issue_tokens(user).access)).json()
+
+    assert body == UserSerializer(account).data
+    assert body["date_joined"] == "2025-03-02T00:30:05.123456+09:00"
 
 
 def test_me_of_a_deactivated_kakao_user_with_a_still_valid_access_token_gets_401(api, user):
