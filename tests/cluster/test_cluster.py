@@ -71,6 +71,17 @@ def test_login_started_on_one_instance_finishes_on_the_other(cluster, browser):
     assert 'action="/accounts/logout/"' in home.text  # the page shows a logged-in user
 
 
+def test_browser_jwt_cookies_from_the_callback_are_accepted_by_every_instance(cluster, browser):
+    session, _login = browser
+
+    answers = {name: session.get(f"{url}/api/auth/whoami/", timeout=10) for name, url in cluster.instances.items()}
+    pages = {name: session.get(f"{url}/", timeout=10) for name, url in cluster.instances.items()}
+
+    assert {name: r.status_code for name, r in answers.items()} == {"app1": 200, "app2": 200}
+    assert answers["app1"].json()["sub"] == answers["app2"].json()["sub"]
+    assert all('action="/accounts/logout/"' in page.text for page in pages.values())
+
+
 def test_api_calls_spread_over_every_instance_all_accept_the_same_jwt(cluster, access_token):
     client = requests.Session()  # no cookies: the bearer token alone
 
