@@ -8,8 +8,9 @@
 #   scripts/cluster.sh stop DIR    stop what start started
 #
 # Environment: CLUSTER_INSTANCES (default 2), CLUSTER_PORT (nginx; default a free port),
-# WEB_CONCURRENCY (gunicorn workers per instance, default 1). Other variables the settings
-# read (CONN_MAX_AGE, RATE_LIMIT_LOGIN, REDIS_URL, GUNICORN_THREADS...) pass through.
+# WEB_CONCURRENCY (gunicorn workers per instance, default 1), CLUSTER_REDIS=1 (a Redis of
+# its own as the shared cache, instead of the database's cache table). Other variables the
+# settings read (CONN_MAX_AGE, RATE_LIMIT_LOGIN, GUNICORN_THREADS...) pass through.
 # This is plain HTTP on loopback, so it turns off what needs HTTPS (SSL redirect, HSTS,
 # Secure cookies); never copy those three switches to a real deployment.
 set -euo pipefail
@@ -23,12 +24,14 @@ usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR" >&2; exit 2; }
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-ensure_nginx() {
-  [ -x "$NGINX" ] && return 0
-  echo "Installing nginx (Debian package)..." >&2
+# Install a Debian package when its program is missing; exit 3 if that is impossible here.
+ensure_installed() {
+  local program=$1 package=$2
+  [ -x "$program" ] && return 0
+  echo "Installing $package (Debian package)..." >&2
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null; } || true
-  [ -x "$NGINX" ] || { echo "nginx is not installed and could not be installed" >&2; exit 3; }
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null; } || true
+  [ -x "$program" ] || { echo "$package is not installed and could not be installed" >&2; exit 3; }
 }
 
 # A process counts as gone once it has exited, even while it waits as a zombie for its parent.
@@ -51,6 +54,7 @@ stop() {
   stop_pidfile "$dir/nginx.pid" QUIT
   for file in "$dir"/app*.pid; do stop_pidfile "$file" INT; done  # gunicorn: INT is a quick shutdown
   stop_pidfile "$dir/sandbox.pid" TERM
+  stop_pidfile "$dir/redis.pid" TERM
   [ -d "$dir/pg/data" ] && scripts/pg-throwaway.sh stop "$dir/pg"
   return 0
 }
@@ -118,7 +122,8 @@ write_nginx_conf() {
 
 start() {
   local dir=$1 instances=${CLUSTER_INSTANCES:-2}
-  ensure_nginx
+  ensure_installed "$NGINX" nginx
+  if [ "${CLUSTER_REDIS:-0}" = 1 ]; then ensure_installed /usr/bin/redis-server redis-server; fi
   mkdir -p "$dir"
   # PostgreSQL runs as the postgres user and nginx's workers as nobody: both must reach DIR.
   chmod 755 "$dir"
@@ -152,6 +157,14 @@ start() {
   set_env JWT_ISSUER "$site"
   set_env TRUSTED_PROXY_HOPS 1
   set_env WEB_CONCURRENCY "${WEB_CONCURRENCY:-1}"
+  if [ "${CLUSTER_REDIS:-0}" = 1 ]; then
+    local redis_port
+    redis_port=$(free_port)
+    spawn "$dir" redis /usr/bin/redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no
+    set_env REDIS_URL "redis://127.0.0.1:$redis_port/0"
+  else
+    unset REDIS_URL
+  fi
   # Plain HTTP on loopback only: no redirect to HTTPS, no HSTS, cookies a test client sends back.
   set_env SECURE_SSL_REDIRECT 0
   set_env SECURE_HSTS_SECONDS 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests use, when missing: Chromium and CJK fonts (browser
-# tests, so Korean renders in screenshots), nginx and PostgreSQL (the cluster test).
+# tests, so Korean renders in screenshots), nginx and PostgreSQL (the cluster test), Redis
+# (the rate limiter's test against a real Redis).
 set -euo pipefail
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
@@ -8,6 +9,7 @@ packages=()
 fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || packages+=(fonts-noto-cjk)
 [ -x /usr/sbin/nginx ] || packages+=(nginx)
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || packages+=(postgresql)
+[ -x /usr/bin/redis-server ] || packages+=(redis-server)
 [ ${#packages[@]} -eq 0 ] && exit 0
 echo "Installing ${packages[*]} for the tests..."
 sudo=""

@@ -1,9 +1,15 @@
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from accounts import ratelimit
-from accounts.ratelimit import Rate, parse_rate
+from accounts.ratelimit import Rate, hit, parse_rate
 
 LOGIN = "/accounts/kakao/login/"
 API_AUTH = "/api/auth/token/refresh/"
@@ -145,3 +151,84 @@ def test_rates_are_read_from_their_short_form(text, rate):
 def test_malformed_rate_stops_with_a_message(text):
     with pytest.raises(ImproperlyConfigured, match="is not like"):
         parse_rate(text)
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A Redis server of our own on a free loopback port (Debian's redis-server)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (scripts/ensure-packages.sh installs it)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    directory = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.02)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_counters(redis_url):
+    caches = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "counters": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url},
+    }
+    with override_settings(CACHES=caches, RATE_LIMIT_CACHE="counters"):
+        from django.core.cache import caches as cache_handler
+
+        assert type(cache_handler["counters"]).__name__ == "RedisCache"
+        cache_handler["counters"].clear()
+        yield
+
+
+@override_settings(RATE_LIMITS=LIMITS)
+def test_limit_counted_in_redis_refuses_the_request_over_it(client, clock, redis_counters):
+    statuses = [client.get(LOGIN).status_code for _ in range(4)]
+
+    assert statuses == [302, 302, 302, 429]
+
+
+def test_concurrent_requests_counted_in_redis_never_pass_the_limit(redis_counters):
+    rate = Rate(count=10, period=3600)
+    now = time.time()
+    answers = []
+    start = threading.Barrier(25)
+
+    def request():
+        start.wait()
+        answers.append(hit(bucket="race:198.51.100.1", rate=rate, now=now))
+
+    threads = [threading.Thread(target=request) for _ in range(25)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert answers.count(0) == 10

@@ -22,11 +22,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cluster.sh"
-NGINX_MISSING = 3  # cluster.sh's exit status when nginx cannot be installed
+PACKAGE_MISSING = 3  # cluster.sh's exit status when nginx (or Redis) cannot be installed
 
 
 class ClusterUnavailable(RuntimeError):
-    """nginx is not installed here and could not be installed."""
+    """A Debian package the cluster needs is not installed here and could not be installed."""
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Cluster:
             timeout=240,
             check=False,
         )
-        if result.returncode == NGINX_MISSING:
+        if result.returncode == PACKAGE_MISSING:
             raise ClusterUnavailable(result.stderr.strip())
         if result.returncode != 0:
             raise RuntimeError(f"cluster.sh start failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
