@@ -114,8 +114,7 @@ class RateLimitMiddleware:
                 # A cache outage must not lock everyone out of logging in.
                 logger.exception("Rate limit cache unavailable; letting the request through")
                 retry_after = 0
-            if retry_after:
-                logger.warning("Rate limit reached on %s", prefix)
+            if retry_after:  # django.request logs the 429 itself
                 return too_many_requests(request, retry_after)
         return self.get_response(request)
 
