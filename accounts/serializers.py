@@ -1,5 +1,8 @@
 """What the auth API accepts and answers, field by field."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -68,18 +71,18 @@ class KakaoLoginResponseSerializer(TokenPairSerializer):
 _date_time = serializers.DateTimeField()
 
 
-def user_data(account: User) -> dict:
-    """Return ``account`` (with its ``kakao_id`` set) as UserSerializer describes it.
+def user_data(account: Mapping[str, Any]) -> dict[str, Any]:
+    """Return an account read by selectors.api_account as UserSerializer describes it.
 
     Written out by hand because /api/me/ answers every call an app makes to check who is
     logged in: a Serializer deep-copies its fields for each object, which took longer than
-    the query. The date keeps DRF's format (local time zone, ISO 8601).
+    the query. The date keeps DRF's format (ISO 8601 in the current time zone).
     """
     return {
-        "id": account.pk,
-        "nickname": account.nickname,
-        "email": account.email or None,
-        "kakao_id": account.kakao_id,
-        "profile_image_url": account.profile_image_url,
-        "date_joined": _date_time.to_representation(account.date_joined),
+        "id": account["id"],
+        "nickname": account["nickname"],
+        "email": account["email"] or None,
+        "kakao_id": account["kakao_id"],
+        "profile_image_url": account["profile_image_url"],
+        "date_joined": _date_time.to_representation(account["date_joined"]),
     }
