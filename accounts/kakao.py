@@ -265,10 +265,18 @@ def logout(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> None:
 
 
 def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id: str = "") -> None:
-    """Disconnect the user from this app at Kakao, with their token or the admin key."""
+    """Disconnect the user from this app at Kakao, with their token or else the admin key.
+
+    The admin key also serves when Kakao no longer knows the user's token (they logged
+    out at Kakao, or it expired).
+    """
     if kakao_access_token:
-        _post_user_api(endpoints, UNLINK_PATH, headers={"Authorization": f"Bearer {kakao_access_token}"})
-        return
+        try:
+            _post_user_api(endpoints, UNLINK_PATH, headers={"Authorization": f"Bearer {kakao_access_token}"})
+            return
+        except KakaoError as error:
+            if error.code != "invalid_token" or not settings.KAKAO_ADMIN_KEY:
+                raise
     if not settings.KAKAO_ADMIN_KEY:
         raise KakaoError("invalid_token", "no Kakao token and no admin key to unlink with")
     _post_user_api(

@@ -211,15 +211,8 @@ def account_delete(request: HttpRequest) -> HttpResponse:
                 kakao_id=tokens["kakao_id"],
             )
         except KakaoError as error:
-            if error.code != "invalid_token" or not tokens.get("access_token"):
-                return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
-            # Kakao no longer knows our token (the user logged out there): unlink with the admin key.
-            try:
-                kakao.unlink(endpoints=kakao.endpoints(request), kakao_id=tokens["kakao_id"])
-            except KakaoError as retry_error:
-                return render(
-                    request, "accounts/login_error.html", {"error": retry_error, "deleting": True}, status=502
-                )
+            # Nothing is deleted while Kakao still lists the app for this user.
+            return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
     logout(request)
     user.delete()
     response = redirect("blog:post_list")
