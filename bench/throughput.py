@@ -6,7 +6,8 @@ Starts scripts/cluster.sh (PostgreSQL, the sandbox, two instances of one gunicor
 each, nginx), logs in through the API and writes a few posts. Then, rounds interleaved so
 that a noisy machine slows every variant alike:
 
-1. Scale-out: GET /api/me/ with a bearer token (JWT check + one query) through the
+1. Scale-out: GET /api/me/ with a bearer token (JWT check + one query, a light call) and
+   GET /api/posts/ (a page of posts rendered from Markdown, a heavier one) through the
    cluster's nginx (2 instances) and through a second nginx whose only upstream is app1.
 2. CONN_MAX_AGE: the same call and the home page, straight to app1 (CONN_MAX_AGE=60,
    the default) and to an extra instance with CONN_MAX_AGE=0 (a new PostgreSQL
@@ -19,6 +20,7 @@ The load generator, nginx, PostgreSQL and gunicorn share this machine's CPUs.
 """
 
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -54,13 +56,15 @@ def main() -> None:
             sync := start_instance(cluster, "sync", "--worker-class", "sync", "--threads", "1", KAKAO_TIMEOUT="2")
         )
 
-        print("\n1. Scale-out: GET /api/me/ (bearer) through nginx, 1 gunicorn worker per instance")
-        compare(
-            {"1 instance": (single.url, ["/api/me/"]), "2 instances": (cluster.site_url, ["/api/me/"])},
-            headers,
-            args,
-            ratio=("2 instances", "1 instance"),
-        )
+        print("\n1. Scale-out through nginx, 1 gunicorn worker per instance, bearer token")
+        for label, path in (("GET /api/me/", "/api/me/"), ("GET /api/posts/ (10 posts, Markdown)", "/api/posts/")):
+            print(f"   {label}")
+            compare(
+                {"1 instance": (single.url, [path]), "2 instances": (cluster.site_url, [path])},
+                headers,
+                args,
+                ratio=("2 instances", "1 instance"),
+            )
 
         print("\n2. CONN_MAX_AGE on PostgreSQL, straight to one instance (1 worker, 4 threads)")
         for label, path in (("GET /api/me/", "/api/me/"), ("GET / (home page)", "/")):
@@ -83,6 +87,7 @@ def main() -> None:
                 f"   {instance.name:<10} (1 worker): median {statistics.median(waits) * 1000:8.1f} ms,"
                 f" slowest {max(waits) * 1000:8.1f} ms over {len(waits)} sequential calls"
             )
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (other jobs on this machine slow every variant)")
     finally:
         for extra in extras:
             extra.stop()
