@@ -24,27 +24,15 @@ from tests.accounts.kakao_flow import (
     USER_ME_URL,
     callback,
     header_of,
-    kakao_stub,
     log_in,
     query_of,
     start_login,
     stub_kakao_success,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 CLIENT_SECRET = "sandbox-client-secret"
-
-
-@pytest.fixture
-def kakao_http():
-    with kakao_stub() as mock:
-        yield mock
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    settings.RATE_LIMITS = {}
 
 
 def assert_friendly_error(response, status: int) -> str:

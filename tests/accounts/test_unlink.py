@@ -13,27 +13,15 @@ from tests.accounts.kakao_flow import (
     UNLINK_URL,
     callback,
     header_of,
-    kakao_stub,
     log_in,
     start_login,
     stub_kakao_success,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 UNLINK_CALLBACK = "/accounts/kakao/unlink/"
 ADMIN_KEY_HEADER = "KakaoAK sandbox-admin-key"
-
-
-@pytest.fixture
-def kakao_http():
-    with kakao_stub() as mock:
-        yield mock
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings):
-    settings.RATE_LIMITS = {}
 
 
 @pytest.fixture
