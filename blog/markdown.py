@@ -1,6 +1,8 @@
 """Render a post's Markdown to HTML that is safe to put on the page."""
 
+import functools
 import html
+from collections.abc import Callable
 
 import markdown as markdown_lib
 import nh3
@@ -21,12 +23,29 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
+# Rendering costs milliseconds per post on every page and API read, and a post's text
+# rarely changes: each process remembers recent results keyed by the text itself, so an
+# edit is simply a new key. Long texts are rendered every time, to bound the memory.
+REMEMBERED_TEXTS = 512
+REMEMBERED_MAX_CHARS = 20_000
 
+
+def _remembered(render: Callable[[str], str]) -> Callable[[str], str]:
+    cached = functools.lru_cache(maxsize=REMEMBERED_TEXTS)(render)
+
+    @functools.wraps(render)
+    def render_text(text: str) -> str:
+        return cached(text) if len(text) <= REMEMBERED_MAX_CHARS else render(text)
+
+    return render_text
+
+
+@_remembered
 def render_markdown(text: str) -> str:
     """Return sanitized HTML for Markdown ``text``: no script, no handlers, no javascript: URLs."""
-    html = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
+    rendered = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
     return nh3.clean(
-        html,
+        rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
@@ -34,6 +53,7 @@ def render_markdown(text: str) -> str:
     )
 
 
+@_remembered
 def plain_text(text: str) -> str:
     """Return the words of Markdown ``text`` without any markup, for excerpts."""
     stripped = nh3.clean(markdown_lib.markdown(text, extensions=["fenced_code"]), tags=set())

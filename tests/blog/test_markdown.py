@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from blog import markdown as markdown_module
 from blog.markdown import plain_text, render_markdown
 from blog.models import Comment, Post
 
@@ -152,3 +153,25 @@ def test_edit_and_delete_pages_show_title_and_comment_as_text(client, author):
         reverse("blog:comment_delete", args=[comment.pk]),
     ):
         assert_nothing_runs(client.get(url).content.decode())
+
+
+def test_rendering_the_same_text_again_reuses_the_result(monkeypatch):
+    calls = []
+    real = markdown_module.markdown_lib.markdown
+    monkeypatch.setattr(markdown_module.markdown_lib, "markdown", lambda *a, **k: calls.append(1) or real(*a, **k))
+    text = "**remembered** once"
+    first, second = render_markdown(text), render_markdown(text)
+    assert first == second == "<p><strong>remembered</strong> once</p>"
+    assert len(calls) == 1
+    assert "changed" in render_markdown(text + " changed")  # an edit is rendered anew
+    assert len(calls) == 2
+
+
+def test_very_long_text_is_rendered_every_time_and_not_remembered(monkeypatch):
+    calls = []
+    real = markdown_module.markdown_lib.markdown
+    monkeypatch.setattr(markdown_module.markdown_lib, "markdown", lambda *a, **k: calls.append(1) or real(*a, **k))
+    text = "x" * (markdown_module.REMEMBERED_MAX_CHARS + 1)
+    render_markdown(text)
+    render_markdown(text)
+    assert len(calls) == 2
