@@ -185,12 +185,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
                 # Our own logout must still happen: Kakao's token expires on its own.
                 logger.info("Kakao logout failed: %s", error)
             services.kakao_tokens_forget(user)
-    logout(request)
     if request.POST.get("kakao_account") == "1":
         home = request.build_absolute_uri(reverse("blog:post_list"))
-        response = redirect(kakao.account_logout_url(endpoints=endpoints, logout_redirect_uri=home))
-    else:
-        response = redirect("blog:post_list")
+        return _signed_out(request, redirect(kakao.account_logout_url(endpoints=endpoints, logout_redirect_uri=home)))
+    return _signed_out(request, redirect("blog:post_list"))
+
+
+def _signed_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """End this browser's login on ``response``: the admin's session and our revoked JWT cookies."""
+    logout(request)
     clear_token_cookies(response, request)
     return response
 
@@ -213,10 +216,8 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         except KakaoError as error:
             # Nothing is deleted while Kakao still lists the app for this user.
             return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
-    logout(request)
+    response = _signed_out(request, redirect("blog:post_list"))
     user.delete()
-    response = redirect("blog:post_list")
-    clear_token_cookies(response, request)
     return response
 
 
