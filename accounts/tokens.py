@@ -196,7 +196,7 @@ def _verified_access_claims(token: str, verification_settings: tuple) -> dict[st
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
-    """Read the header, only to choose the key: PyJWT parses the whole token again, strictly."""
+    """Return the header as a dict of strings, only to choose the key: PyJWT parses the whole token again, strictly."""
     header_segment = token.partition(".")[0]
     if len(header_segment) > MAX_HEADER_LENGTH:
         raise TokenError(NOT_OURS)
@@ -204,7 +204,8 @@ def _unverified_header(token: str) -> dict[str, Any]:
         header = json.loads(base64.urlsafe_b64decode(header_segment + "=" * (-len(header_segment) % 4)))
     except (ValueError, binascii.Error, RecursionError):
         raise TokenError(NOT_OURS) from None
-    if not isinstance(header, dict):
+    # Every member we read must be a string: a list or an object as "kid" cannot be a key.
+    if not isinstance(header, dict) or not all(isinstance(value, str) for value in header.values()):
         raise TokenError(NOT_OURS)
     return header
 

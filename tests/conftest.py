@@ -3,12 +3,19 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 # Import the URLconf now, with the test settings' sandbox on as under `make run`: it is built
 # once per process, and tests that switch KAKAO_SANDBOX off must not decide whether the
 # sandbox's routes exist for every test after them.
 import config.urls  # noqa: F401
 from blog.models import Post
+
+# Property tests draw the same examples on every run, so CI is deterministic; `make fuzz`
+# (HYPOTHESIS_PROFILE=explore) draws new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, max_examples=2000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -107,8 +107,31 @@ def _kakao_id_token() -> str:
     return forge(claims, private_pem=stranger_private_pem(), headers={"kid": "9f252dadd5f233f93d2fa528d12fea"})
 
 
+def _header_member(name: str, value) -> str:
+    """Return a token whose header member ``name`` has the JSON value ``value`` (any type)."""
+    header = {"alg": "RS256", "typ": "at+jwt", "kid": our_kid(), name: value}
+    return _unsigned(header, access_claims(), signature=b"x" * 256)
+
+
+def _raw_header(header_json: str) -> str:
+    return f"{b64url(header_json.encode())}.{b64url_json(access_claims())}.{b64url(b'x' * 256)}"
+
+
+# A header member of the wrong JSON type once crashed the key lookup (an unhashable kid).
+WRONG_TYPE_HEADERS = {
+    f"{name}_as_{kind}": (lambda name=name, value=value: _header_member(name, value))
+    for name in ("kid", "alg", "typ")
+    for kind, value in {"list": ["a"], "object": {"a": 1}, "number": 1, "null": None, "bool": True}.items()
+}
+
 # Every access token the API must refuse with 401, by the attack or mistake it stands for.
 REFUSED_ACCESS_TOKENS = {
+    **WRONG_TYPE_HEADERS,
+    "header_is_an_array": lambda: _raw_header('["RS256"]'),
+    "header_is_a_string": lambda: _raw_header('"RS256"'),
+    "header_not_utf8": lambda: f"{b64url(bytes([0xFF, 0xFE]))}.{b64url_json(access_claims())}.eA",
+    "header_nested_deep": lambda: _raw_header("[" * 100 + "]" * 100),
+    "non_ascii_token": lambda: "토큰.토큰.토큰",
     "alg_none": _alg_none,
     "hs256_signed_with_our_public_key": _hs256_signed_with_our_public_key,
     "foreign_key_with_our_kid": lambda: forge(access_claims(), private_pem=stranger_private_pem()),

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -14,10 +15,20 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts import keys, tokens
 from accounts.models import RefreshTokenFamily
-from tests.accounts.jwt_support import REFUSED_ACCESS_TOKENS, public_pem, stranger_private_pem
+from tests.accounts.jwt_support import (
+    REFUSED_ACCESS_TOKENS,
+    access_claims,
+    b64url,
+    b64url_json,
+    public_pem,
+    stranger_private_pem,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
@@ -130,6 +141,35 @@ def test_verify_refuses_bad_access_token(name):
 
     with pytest.raises(tokens.TokenError):
         tokens.verify_access_token(token)
+
+
+# Any JSON value in any header member, or bytes that are no JSON at all: a TokenError, never a crash.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=10,
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(header=st.dictionaries(st.sampled_from(["alg", "typ", "kid", "jku", ""]), json_values, max_size=4))
+def test_verify_refuses_a_header_of_any_json_shape_with_token_error(header):
+    # Start from a header that passes every other check, so the odd member is what gets read.
+    header = {"alg": "RS256", "typ": "at+jwt", "kid": keys.signing_key().kid, **header}
+    token = f"{b64url(json.dumps(header).encode())}.{b64url_json(access_claims())}.{b64url(b'x' * 256)}"
+
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(token)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(raw=st.binary(max_size=700), rest=st.text(max_size=40))
+def test_verify_refuses_any_bytes_as_header_and_any_text_as_token_with_token_error(raw, rest):
+    for token in (f"{b64url(raw)}.{rest}", rest):
+        with pytest.raises(tokens.TokenError):
+            tokens.verify_access_token(token)
+        with pytest.raises(tokens.TokenError):
+            tokens.verify_refresh_token(token)
 
 
 def test_verify_accepts_a_token_signed_with_a_previous_key_listed_in_settings(user):
