@@ -53,7 +53,13 @@ def describe_jwt(token: str) -> dict[str, Any]:
         signature = f"valid: RS256 signature checked with kid {header.get('kid')} from /.well-known/jwks.json"
     except (jwt.PyJWTError, KeyError) as error:
         signature = f"NOT valid: {type(error).__name__}"
-    return {"token": shorten(token, keep=12), "header": header, "payload": payload, "times": times, "signature": signature}
+    return {
+        "token": shorten(token, keep=12),
+        "header": header,
+        "payload": payload,
+        "times": times,
+        "signature": signature,
+    }
 
 
 def _key(user_id: int) -> str:

@@ -19,6 +19,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import outbound
+
 # Paths below KAKAO_AUTH_URL (kauth.kakao.com) and KAKAO_API_URL (kapi.kakao.com).
 AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"
@@ -39,11 +41,17 @@ MESSAGES = {
     "access_denied": _("You cancelled the Kakao login, so nothing was shared with us."),
     "consent_required": _("Kakao needs your consent before you can log in."),
     "missing_code": _("Kakao sent you back without a login code. Please try again."),
-    "KOE006": _("This site's return address is not registered at Kakao (KOE006). The site owner must add it in the Kakao console."),
-    "KOE010": _("Kakao did not accept this site's client secret (KOE010). The site owner must check KAKAO_CLIENT_SECRET."),
+    "KOE006": _(
+        "This site's return address is not registered at Kakao (KOE006). The site owner must add it in the Kakao console."
+    ),
+    "KOE010": _(
+        "Kakao did not accept this site's client secret (KOE010). The site owner must check KAKAO_CLIENT_SECRET."
+    ),
     "KOE008": _("Kakao does not know this site's app key (KOE008). The site owner must check KAKAO_CLIENT_ID."),
     "KOE101": _("Kakao does not know this site's app key (KOE101). The site owner must check KAKAO_CLIENT_ID."),
-    "KOE205": _("This site asked Kakao for information it is not set up to share (KOE205). The site owner must check the consent items."),
+    "KOE205": _(
+        "This site asked Kakao for information it is not set up to share (KOE205). The site owner must check the consent items."
+    ),
     "KOE237": _("Too many logins in a short time (KOE237). Please wait a few minutes and try again."),
     "KOE303": _("The return address changed during login (KOE303). Please start the login again."),
     "KOE320": _("This login link was already used or has expired (KOE320). Please start the login again."),
@@ -121,7 +129,7 @@ def redirect_uri(request: HttpRequest) -> str:
 
 
 def _oauth_session(*, redirect_uri: str = "") -> OAuth2Session:
-    return OAuth2Session(
+    session = OAuth2Session(
         client_id=settings.KAKAO_CLIENT_ID,
         client_secret=settings.KAKAO_CLIENT_SECRET or None,
         # Kakao takes the secret in the form body only; Basic auth gets KOE010.
@@ -131,6 +139,7 @@ def _oauth_session(*, redirect_uri: str = "") -> OAuth2Session:
         code_challenge_method="S256",
         default_timeout=settings.KAKAO_TIMEOUT,
     )
+    return outbound.mount(session)
 
 
 def authorization_url(*, endpoints: KakaoEndpoints, redirect_uri: str, state: str, code_verifier: str) -> str:
@@ -144,7 +153,7 @@ def authorization_url(*, endpoints: KakaoEndpoints, redirect_uri: str, state: st
 def _read_json(response: requests.Response) -> dict[str, Any]:
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
         raise KakaoError("bad_response", f"HTTP {response.status_code}, not JSON") from None
     if not isinstance(data, dict):
         raise KakaoError("bad_response", f"HTTP {response.status_code}, JSON is not an object")
@@ -164,18 +173,20 @@ def _check_token_response(response: requests.Response) -> requests.Response:
 
 
 def _network_errors(call):
-    """Run ``call`` and turn network failures into KakaoError."""
+    """Run ``call`` within KAKAO_TIMEOUT in all, and turn network failures into KakaoError."""
     try:
-        return call()
+        return outbound.within(settings.KAKAO_TIMEOUT, call)
     except KakaoError:
         raise
     except requests.Timeout:
         raise KakaoError("timeout") from None
+    except outbound.AnswerTooLarge:
+        raise KakaoError("bad_response", "answer too large") from None
     except requests.RequestException as exc:
         raise KakaoError("unreachable", type(exc).__name__) from None
     except AuthlibBaseError as exc:
         raise KakaoError(exc.error or "kakao_error") from None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise KakaoError("bad_response", "unreadable JSON") from None
 
 
@@ -199,7 +210,7 @@ def exchange_code(
 def fetch_profile(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> KakaoProfile:
     """Return the user's profile from ``/v2/user/me``."""
     response = _network_errors(
-        lambda: requests.get(
+        lambda: outbound.session().get(
             endpoints.api_url + USER_ME_PATH,
             headers={"Authorization": f"Bearer {kakao_access_token}"},
             timeout=settings.KAKAO_TIMEOUT,
@@ -289,7 +300,9 @@ def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id:
 
 def _post_user_api(endpoints: KakaoEndpoints, path: str, *, headers: dict, data: dict | None = None) -> dict:
     response = _network_errors(
-        lambda: requests.post(endpoints.api_url + path, headers=headers, data=data, timeout=settings.KAKAO_TIMEOUT)
+        lambda: outbound.session().post(
+            endpoints.api_url + path, headers=headers, data=data, timeout=settings.KAKAO_TIMEOUT
+        )
     )
     if response.status_code in (400, 401):
         raise KakaoError("invalid_token", f"{path} HTTP {response.status_code}")

@@ -455,3 +455,28 @@ def test_kakao_error_status_is_502_for_kakaos_faults_and_4xx_for_the_visitors():
     assert KakaoError("server_error").status == 502
     assert KakaoError("invalid_state").status == 400
     assert KakaoError("access_denied").status == 400
+
+
+# Answers nested deeper than Python's recursion limit
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 5_000 + "1" + "}" * 5_000], ids=["list", "object"])
+def test_token_answer_nested_too_deep_is_a_bad_response(kakao_http, body):
+    kakao_http.post(TOKEN_URL, body=body, content_type="application/json")
+
+    with pytest.raises(KakaoError) as error:
+        exchange()
+
+    assert error.value.code == "bad_response"
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 100_000, '{"id": 1, "kakao_account": ' + "[" * 2_000 + "]" * 2_000 + "}"], ids=["list", "field"]
+)
+def test_profile_nested_too_deep_is_a_bad_response(kakao_http, body):
+    kakao_http.get(USER_ME_URL, body=body, content_type="application/json")
+
+    with pytest.raises(KakaoError) as error:
+        kakao.fetch_profile(endpoints=ENDPOINTS, kakao_access_token="token")
+
+    assert error.value.code == "bad_response"
