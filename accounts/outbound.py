@@ -9,7 +9,7 @@ watchdog shuts the call's sockets when the deadline passes, and an answer larger
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 import requests
@@ -53,10 +53,8 @@ class _Watchdog:
 
 def _shut(sock: socket.socket) -> None:
     # shutdown() wakes a recv() blocked in another thread; close() alone would not.
-    try:
+    with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 class _Watched:

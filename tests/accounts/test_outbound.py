@@ -4,7 +4,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 import requests
@@ -66,10 +66,8 @@ def server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
                 continue
             with conn:
                 conn.recv(65536)
-                try:
+                with suppress(OSError):
                     behave(conn)
-                except OSError:
-                    pass
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -79,15 +77,6 @@ def server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
         stop.set()
         thread.join(timeout=15)
         listener.close()
-
-
-def timed(call: Callable[[], object]) -> float:
-    started = time.monotonic()
-    try:
-        call()
-    except Exception:  # noqa: S110 - the test asserts on the time and, separately, on the error
-        pass
-    return time.monotonic() - started
 
 
 @pytest.mark.parametrize("behave", [drip_everything, drip_body, never_answer], ids=lambda f: f.__name__)
