@@ -81,7 +81,7 @@ class TokenRefreshView(TokenEndpoint):
         try:
             pair = tokens.rotate(serializer.validated_data["refresh"])
         except tokens.TokenError as error:
-            refuse(request, error.message)
+            refuse(request, error.message, error.code)
         return Response({"access": pair.access, "refresh": pair.refresh})
 
 
@@ -94,7 +94,7 @@ class LogoutView(TokenEndpoint):
         try:
             tokens.revoke(serializer.validated_data["refresh"])
         except tokens.TokenError as error:
-            refuse(request, error.message)
+            refuse(request, error.message, error.code)
         return Response(status=204)
 
 
@@ -132,5 +132,5 @@ def _user_data(user_id: int) -> dict:
     """Return the active account as the API shows it, with its Kakao id; 401 when it is gone."""
     account = selectors.api_account(user_id=user_id)
     if account is None:
-        raise AuthenticationFailed(ACCOUNT_GONE)
+        raise AuthenticationFailed(ACCOUNT_GONE, code="account_inactive")
     return user_data(account)

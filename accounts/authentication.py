@@ -66,7 +66,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         try:
             claims = tokens.verify_access_token(access_token)
         except tokens.TokenError as error:
-            refuse(request, error.message)
+            refuse(request, error.message, error.code)
         return TokenUser(claims), claims
 
     def authenticate_header(self, request: Request) -> str:
@@ -112,14 +112,14 @@ def account_of(user: TokenUser | User) -> User:
         return user
     account = User.objects.filter(pk=user.pk, is_active=True).first()
     if account is None:
-        raise exceptions.AuthenticationFailed(ACCOUNT_GONE)
+        raise exceptions.AuthenticationFailed(ACCOUNT_GONE, code="account_inactive")
     return account
 
 
-def refuse(request: Request, message: str) -> NoReturn:
+def refuse(request: Request, message: str, code: str = "token_not_valid") -> NoReturn:
     """Answer 401, naming the token as the problem in ``WWW-Authenticate``."""
     setattr(request, ERROR_ATTRIBUTE, True)
-    raise exceptions.AuthenticationFailed(message)
+    raise exceptions.AuthenticationFailed(message, code=code)
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -83,9 +83,6 @@ def _read_cookies(request: HttpRequest) -> CookieState:
         return CookieState(claims=None, clear=bool(access_token))
     try:
         pair = tokens.rotate(refresh_token)
-    except tokens.TokenRaceLost:
-        # A parallel request of this browser renewed the cookies: its response sets them.
-        return CookieState(claims=None)
     except tokens.TokenError:
         return CookieState(claims=None, clear=True)
     return CookieState(claims=pair.access_claims, renewed=pair)

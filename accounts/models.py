@@ -63,6 +63,8 @@ class RefreshTokenFamily(models.Model):
     id = models.UUIDField(primary_key=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_token_families")
     current_jti = models.CharField(max_length=64)
+    # The jti current_jti replaced, honoured for a short grace period (accounts/tokens.py).
+    previous_jti = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(db_index=True)

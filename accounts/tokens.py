@@ -44,15 +44,12 @@ Reason = RefreshTokenFamily.RevokeReason
 
 
 class TokenError(Exception):
-    """A token we refuse; ``message`` is safe to show to the client."""
+    """A token we refuse; ``message`` is safe to show to the client, ``code`` is for its code to branch on."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str = "token_not_valid") -> None:
         self.message = message
+        self.code = code
         super().__init__(message)
-
-
-class TokenRaceLost(TokenError):
-    """Another request rotated this refresh token at the same moment, and won."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
     """
     claims = _verified_access_claims(token, _verification_settings())
     if claims["exp"] <= time.time() - settings.JWT_LEEWAY:
-        raise TokenError(EXPIRED)
+        raise TokenError(EXPIRED, "token_expired")
     return dict(claims)
 
 
@@ -96,30 +93,52 @@ def verify_refresh_token(token: str) -> dict[str, Any]:
 def rotate(refresh_token: str) -> TokenPair:
     """Use up ``refresh_token`` and return a new pair from the same family.
 
-    Raise TokenError when the token is invalid, revoked, already used (which revokes the
-    family), or its user is gone or deactivated; TokenRaceLost when a concurrent
-    rotation of the same token won.
+    Raise TokenError when the token is invalid, revoked, reused after the grace period
+    (which revokes the family), or its user is gone or deactivated.
     """
     claims = verify_refresh_token(refresh_token)
     family = _family(claims)
     if family is None or family.revoked_at is not None:
-        raise TokenError(_("This refresh token was revoked. Please log in again."))
-    if family.current_jti != claims["jti"]:
-        # Someone kept an old token: the thief or the user, we cannot tell. Stop both.
-        _revoke_family(family.pk, Reason.REUSE)
-        raise TokenError(_("This refresh token was already used. Please log in again."))
+        raise TokenError(_("This refresh token was revoked. Please log in again."), "token_revoked")
     if not family.user.is_active:
         _revoke_family(family.pk, Reason.INACTIVE)
-        raise TokenError(_("This account is deactivated."))
-    new_jti, expires_at = _new_jti(), _expiry(settings.JWT_REFRESH_TOKEN_LIFETIME)
-    # The jti we read may be stale by now: the WHERE clause lets exactly one of several
-    # concurrent rotations through (on SQLite and PostgreSQL alike), whatever they read.
-    rotated = RefreshTokenFamily.objects.filter(
-        pk=family.pk, current_jti=claims["jti"], revoked_at__isnull=True
-    ).update(current_jti=new_jti, rotated_at=timezone.now(), expires_at=_datetime(expires_at))
-    if rotated != 1:
-        raise TokenRaceLost(_("This refresh token was just used by another request."))
-    return _pair(family.user, family_id=family.pk, refresh_jti=new_jti, refresh_expires_at=expires_at)
+        raise TokenError(_("This account is deactivated."), "account_inactive")
+    if family.current_jti == claims["jti"]:
+        new_jti, expires_at = _new_jti(), _expiry(settings.JWT_REFRESH_TOKEN_LIFETIME)
+        # The jti we read may be stale by now: the WHERE clause lets exactly one of several
+        # concurrent rotations through (on SQLite and PostgreSQL alike), whatever they read.
+        rotated = RefreshTokenFamily.objects.filter(
+            pk=family.pk, current_jti=claims["jti"], revoked_at__isnull=True
+        ).update(
+            current_jti=new_jti, previous_jti=claims["jti"], rotated_at=timezone.now(), expires_at=_datetime(expires_at)
+        )
+        if rotated == 1:
+            return _pair(family.user, family_id=family.pk, refresh_jti=new_jti, refresh_expires_at=expires_at)
+        family.refresh_from_db()  # a parallel request rotated it first: see whether the grace period covers us
+    if family.revoked_at is None and _within_grace_period(family, claims["jti"]):
+        return _pair(
+            family.user,
+            family_id=family.pk,
+            refresh_jti=family.current_jti,
+            refresh_expires_at=int(family.expires_at.timestamp()),
+        )
+    # Someone kept an old token: the thief or the user, we cannot tell. Stop both.
+    _revoke_family(family.pk, Reason.REUSE)
+    raise TokenError(_("This refresh token was already used. Please log in again."), "token_reused")
+
+
+def _within_grace_period(family: RefreshTokenFamily, jti: str) -> bool:
+    """Return True if ``jti`` was replaced so recently that this is the same browser's parallel request.
+
+    Tabs that load at once all send the same refresh cookie; the first rotates it, and the
+    others would look like a thief. For JWT_REFRESH_GRACE_PERIOD after a rotation, the token
+    just replaced gets the family's current token instead of revoking it (Auth0's "reuse
+    interval", Okta's "grace period"). The price: a thief who replays within that window
+    is not caught by that replay (docs/jwt.md).
+    """
+    if not family.previous_jti or jti != family.previous_jti or family.rotated_at is None:
+        return False
+    return timezone.now() - family.rotated_at <= settings.JWT_REFRESH_GRACE_PERIOD
 
 
 def revoke(refresh_token: str) -> None:
@@ -230,7 +249,7 @@ def _decode(token: str, *, token_type: str) -> dict[str, Any]:
             options={"require": REQUIRED_CLAIMS},
         )
     except jwt.ExpiredSignatureError:
-        raise TokenError(EXPIRED) from None
+        raise TokenError(EXPIRED, "token_expired") from None
     except jwt.InvalidTokenError:
         raise TokenError(_("Token is invalid.")) from None
     if claims["token_type"] != token_type:

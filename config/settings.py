@@ -272,6 +272,9 @@ JWT_ISSUER = os.environ.get("JWT_ISSUER", "").strip() or (
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "").strip()  # empty: tokens carry no "aud"
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300")))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600))))
+# For this long after a rotation, the refresh token just replaced still gets the family's
+# current one (a browser's parallel requests), instead of revoking the family as a reuse.
+JWT_REFRESH_GRACE_PERIOD = timedelta(seconds=int(os.environ.get("JWT_REFRESH_GRACE_SECONDS", "30")))
 # Seconds of clock difference tolerated between the servers that issue and verify tokens.
 JWT_LEEWAY = int(os.environ.get("JWT_LEEWAY", "0"))
 # Browsers get the tokens in HttpOnly cookies; path "/" so every page can renew an expired access token.
@@ -287,7 +290,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 10,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,13 +6,16 @@ import hmac
 import json
 import time
 import uuid
+from datetime import timedelta
 from functools import cache
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.db.models import F
 
 from accounts import keys
+from accounts.models import RefreshTokenFamily
 
 
 @cache
@@ -55,6 +58,13 @@ def forge(claims: dict, *, private_pem: str | None = None, headers: dict | None 
     headers = {"kid": our_kid(), "typ": "at+jwt", **(headers or {})}
     key = serialization.load_pem_private_key((private_pem or settings.JWT_PRIVATE_KEY).encode(), password=None)
     return jwt.encode(claims, key, algorithm="RS256", headers=headers)
+
+
+def after_grace_period() -> None:
+    """Move every family's last rotation back past the grace period, as if that time had passed."""
+    RefreshTokenFamily.objects.update(
+        rotated_at=F("rotated_at") - settings.JWT_REFRESH_GRACE_PERIOD - timedelta(seconds=1)
+    )
 
 
 def b64url(data: bytes) -> str:

@@ -16,7 +16,7 @@ from accounts import keys, tokens
 from accounts.models import Identity, RefreshTokenFamily, User
 from accounts.serializers import UserSerializer
 from tests.accounts import fixtures
-from tests.accounts.jwt_support import bearer
+from tests.accounts.jwt_support import after_grace_period, bearer
 
 KAKAO = {"KAKAO_SANDBOX": False, "KAKAO_AUTH_URL": "https://kauth.kakao.com", "KAKAO_API_URL": "https://kapi.kakao.com"}
 USER_ME_URL = "https://kapi.kakao.com/v2/user/me"
@@ -179,7 +179,8 @@ def test_malformed_login_body_gets_400_with_field_errors_and_never_calls_kakao(a
     response = api.post(LOGIN, body)
 
     assert response.status_code == 400
-    assert set(response.json()) == fields
+    assert set(response.json()) == {"detail", "code", *fields}
+    assert response.json()["code"] == "invalid"
     assert len(kakao_http.calls) == 0
     assert not User.objects.exists()
 
@@ -210,6 +211,7 @@ def test_refresh_returns_a_rotated_pair(api, user):
 def test_reused_refresh_token_gets_401_and_the_newest_one_stops_working_too(api, user):
     old = tokens.issue_tokens(user).refresh
     newest = api.post(REFRESH, {"refresh": old}).json()["refresh"]
+    after_grace_period()
 
     replay = api.post(REFRESH, {"refresh": old})
     after = api.post(REFRESH, {"refresh": newest})
@@ -217,6 +219,19 @@ def test_reused_refresh_token_gets_401_and_the_newest_one_stops_working_too(api,
     assert replay.status_code == 401
     assert after.status_code == 401
     assert after.headers["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_token"'
+    assert replay.json()["code"] == "token_reused"
+
+
+def test_the_just_replaced_refresh_token_within_the_grace_period_gets_the_familys_current_pair(api, user):
+    old = tokens.issue_tokens(user).refresh
+    api.post(REFRESH, {"refresh": old})
+
+    parallel = api.post(REFRESH, {"refresh": old})
+
+    assert parallel.status_code == 200
+    # Both answers continue the same chain: either refresh token rotates next.
+    assert api.post(REFRESH, {"refresh": parallel.json()["refresh"]}).status_code == 200
+    assert RefreshTokenFamily.objects.get().revoked_at is None
 
 
 def test_access_token_sent_to_the_refresh_endpoint_gets_401(api, user):

@@ -11,6 +11,7 @@ from accounts import tokens
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.models import RefreshTokenFamily
 from blog.models import Post
+from tests.accounts.jwt_support import after_grace_period
 
 ACCESS = settings.JWT_ACCESS_COOKIE_NAME
 REFRESH = settings.JWT_REFRESH_COOKIE_NAME
@@ -145,11 +146,22 @@ def test_page_with_expired_access_and_revoked_refresh_is_anonymous_and_drops_the
 def test_page_with_a_replayed_refresh_cookie_revokes_the_family(user):
     pair = expired_pair(user)
     tokens.rotate(pair.refresh)
+    after_grace_period()
 
     response = browser_with(access=pair.access, refresh=pair.refresh).get("/")
 
     assert "민지닉네임" not in response.content.decode()
     assert RefreshTokenFamily.objects.get().revoke_reason == RefreshTokenFamily.RevokeReason.REUSE
+
+
+def test_pages_loaded_at_once_with_one_refresh_cookie_all_stay_logged_in(user):
+    pair = expired_pair(user)
+    tabs = [browser_with(access=pair.access, refresh=pair.refresh) for _ in range(3)]
+
+    pages = [tab.get("/") for tab in tabs]  # the first rotates; the others replay within the grace period
+
+    assert all("민지닉네임" in page.content.decode() for page in pages)
+    assert RefreshTokenFamily.objects.get().revoked_at is None
 
 
 def test_page_for_a_deactivated_user_with_a_valid_access_cookie_is_anonymous(user):

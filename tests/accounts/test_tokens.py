@@ -24,6 +24,7 @@ from accounts.models import RefreshTokenFamily
 from tests.accounts.jwt_support import (
     REFUSED_ACCESS_TOKENS,
     access_claims,
+    after_grace_period,
     b64url,
     b64url_json,
     public_pem,
@@ -246,6 +247,7 @@ def test_rotation_returns_a_new_pair_and_uses_up_the_old_refresh_token(user):
     first = tokens.issue_tokens(user)
 
     second = tokens.rotate(first.refresh)
+    after_grace_period()
 
     assert second.refresh != first.refresh
     assert tokens.verify_access_token(second.access)["sub"] == str(user.pk)
@@ -256,9 +258,11 @@ def test_rotation_returns_a_new_pair_and_uses_up_the_old_refresh_token(user):
 def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(user):
     first = tokens.issue_tokens(user)
     second = tokens.rotate(first.refresh)
+    after_grace_period()
 
-    with pytest.raises(tokens.TokenError):
+    with pytest.raises(tokens.TokenError) as error:
         tokens.rotate(first.refresh)  # the thief (or the user) replays the old token
+    assert error.value.code == "token_reused"
 
     with pytest.raises(tokens.TokenError):
         tokens.rotate(second.refresh)  # the newest token of the chain stops working too
@@ -269,6 +273,7 @@ def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(user):
 def test_reuse_in_one_family_leaves_the_users_other_logins_alone(user):
     phone, laptop = tokens.issue_tokens(user), tokens.issue_tokens(user)
     tokens.rotate(phone.refresh)
+    after_grace_period()
 
     with pytest.raises(tokens.TokenError):
         tokens.rotate(phone.refresh)
@@ -276,7 +281,7 @@ def test_reuse_in_one_family_leaves_the_users_other_logins_alone(user):
     assert tokens.rotate(laptop.refresh).access
 
 
-def test_rotation_that_loses_a_race_fails_without_revoking_the_winner(user, monkeypatch):
+def test_rotation_that_loses_a_race_gets_the_winners_chain_instead_of_revoking_it(user, monkeypatch):
     pair = tokens.issue_tokens(user)
     real_family = tokens._family
     winners = []
@@ -290,15 +295,50 @@ def test_rotation_that_loses_a_race_fails_without_revoking_the_winner(user, monk
 
     monkeypatch.setattr(tokens, "_family", family_then_concurrent_rotation)
 
-    with pytest.raises(tokens.TokenRaceLost):
-        tokens.rotate(pair.refresh)
+    loser = tokens.rotate(pair.refresh)
 
+    assert tokens.verify_refresh_token(loser.refresh)["jti"] == tokens.verify_refresh_token(winners[0].refresh)["jti"]
     assert tokens.rotate(winners[0].refresh).access
+    assert RefreshTokenFamily.objects.get().revoked_at is None
+
+
+def test_within_the_grace_period_only_the_token_just_replaced_is_honoured(user):
+    first = tokens.issue_tokens(user)
+    second = tokens.rotate(first.refresh)
+    tokens.rotate(second.refresh)
+
+    with pytest.raises(tokens.TokenError) as error:
+        tokens.rotate(first.refresh)  # two rotations old: no browser sends that by accident
+
+    assert error.value.code == "token_reused"
+    assert RefreshTokenFamily.objects.get().revoke_reason == RefreshTokenFamily.RevokeReason.REUSE
+
+
+def test_the_just_replaced_token_after_the_grace_period_revokes_the_family(user):
+    first = tokens.issue_tokens(user)
+    tokens.rotate(first.refresh)
+    after_grace_period()
+
+    with pytest.raises(tokens.TokenError):
+        tokens.rotate(first.refresh)
+
+    assert RefreshTokenFamily.objects.get().revoke_reason == RefreshTokenFamily.RevokeReason.REUSE
+
+
+def test_a_revoked_family_is_not_revived_by_the_grace_period(user):
+    first = tokens.issue_tokens(user)
+    second = tokens.rotate(first.refresh)
+    tokens.revoke(second.refresh)
+
+    with pytest.raises(tokens.TokenError) as error:
+        tokens.rotate(first.refresh)
+
+    assert error.value.code == "token_revoked"
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's in-memory test database serializes writers")
-def test_concurrent_refreshes_with_one_token_let_at_most_one_through(make_user):
+def test_concurrent_refreshes_with_one_token_all_continue_one_chain(make_user):
     refresh_token = tokens.issue_tokens(make_user("racer")).refresh
     start, results = threading.Barrier(8), []
 
@@ -317,8 +357,10 @@ def test_concurrent_refreshes_with_one_token_let_at_most_one_through(make_user):
     for thread in threads:
         thread.join()
 
-    assert sum(isinstance(result, tokens.TokenPair) for result in results) <= 1
-    assert len(results) == 8
+    # One rotates; the others, inside the grace period, continue its chain: nobody is logged out.
+    assert all(isinstance(result, tokens.TokenPair) for result in results), results
+    assert len({tokens.verify_refresh_token(result.refresh)["jti"] for result in results}) == 1
+    assert RefreshTokenFamily.objects.get().revoked_at is None
 
 
 def test_refresh_for_a_deleted_user_is_refused(user):

@@ -1,0 +1,116 @@
+"""The API's house rules, shared by every endpoint: bounded JSON in, one error shape out.
+
+Every error under /api/ is JSON with ``detail`` (a sentence in the reader's language) and
+``code`` (a stable word a client can branch on: ``token_expired``, ``rate_limited``...).
+A validation error also names each refused field at the top level with its messages.
+docs/api-errors.md lists the codes.
+"""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# Our bodies are flat objects; anything deeper is a mistake or an attack on the parser.
+MAX_JSON_DEPTH = 16
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSONParser, bounded: a RecursionError of deep JSON escaped it as a 500 (DRF reads no size limit either)."""
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge()
+        try:
+            text = raw.decode((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET))
+            data = json.loads(text, object_pairs_hook=_object_without_duplicates, parse_constant=_no_constants)
+        except RecursionError:
+            raise exceptions.ParseError(_("JSON nested too deeply."), code="json_too_deep") from None
+        except ValueError as error:
+            raise exceptions.ParseError(
+                _("JSON parse error: %(error)s") % {"error": error}, code="parse_error"
+            ) from None
+        _check_shape(data)
+        return data
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two parsers may keep different copies of a duplicated key; we keep neither.
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise ValueError("duplicate key in an object")
+    return data
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse JSON deeper than MAX_JSON_DEPTH, or with text no database can store (NUL, lone surrogates)."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(_("JSON nested too deeply."), code="json_too_deep")
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key)
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise exceptions.ParseError(_("Text may not contain NUL characters."), code="invalid_text")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise exceptions.ParseError(
+            _("Text must be valid Unicode (no lone surrogates)."), code="invalid_text"
+        ) from None
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Answer DRF's errors with ``detail`` and ``code`` in every body (DRF gives only ``detail``, or only the fields)."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # not an error DRF knows: the site's 500 (or 503) handling takes it
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = validation_error_body(exc)
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": response.data["detail"], "code": _code_of(exc, response)}
+    return response
+
+
+def validation_error_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+    """Return a validation error as ``{"detail", "code", <field>: [messages]...}``."""
+    fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    first = next(iter(fields.values()), [""])
+    message = first[0] if isinstance(first, list) and first else first
+    return {"detail": str(message) or str(_("Invalid input.")), "code": "invalid", **fields}
+
+
+def _code_of(exc: Exception, response: Response) -> str:
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+    if isinstance(codes, str):
+        return codes
+    return {status.HTTP_404_NOT_FOUND: "not_found", status.HTTP_403_FORBIDDEN: "permission_denied"}.get(
+        response.status_code, "error"
+    )
