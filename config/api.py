@@ -7,9 +7,13 @@ docs/api-errors.md lists the codes.
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
@@ -114,3 +118,28 @@ def _code_of(exc: Exception, response: Response) -> str:
     return {status.HTTP_404_NOT_FOUND: "not_found", status.HTTP_403_FORBIDDEN: "permission_denied"}.get(
         response.status_code, "error"
     )
+
+
+# What Django itself answers under /api/ when no view is reached (unmatched URLs, a body over
+# DATA_UPLOAD_MAX_MEMORY_SIZE, an unexpected error): the same JSON shape as DRF's errors.
+DJANGO_ERRORS = {
+    400: ("bad_request", _("The request could not be read.")),
+    403: ("permission_denied", _("You do not have permission to do this.")),
+    404: ("not_found", _("Nothing is here. See /api/docs/ for the API's addresses.")),
+    413: ("payload_too_large", _("The request body is too large.")),
+    500: ("server_error", _("Something went wrong on our side. Please try again.")),
+}
+
+
+def error_handler(status_code: int, page_view: str) -> Callable[..., HttpResponse]:
+    """Return a Django error handler (handler404...): JSON under /api/, the site's page elsewhere."""
+
+    def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            view = import_string(page_view)
+            return view(request) if status_code == 500 else view(request, exception)
+        answer = 413 if isinstance(exception, RequestDataTooBig) else status_code
+        code, detail = DJANGO_ERRORS[answer]
+        return JsonResponse({"detail": str(detail), "code": code}, status=answer)
+
+    return handler

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import jwks
+from config import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -28,7 +29,7 @@ urlpatterns = [
 if settings.KAKAO_SANDBOX:
     urlpatterns.insert(0, path("sandbox/kakao/", include("kakao_sandbox.urls")))
 
-handler400 = "blog.views.bad_request"
-handler403 = "blog.views.permission_denied"
-handler404 = "blog.views.page_not_found"
-handler500 = "blog.views.server_error"
+handler400 = api.error_handler(400, "blog.views.bad_request")
+handler403 = api.error_handler(403, "blog.views.permission_denied")
+handler404 = api.error_handler(404, "blog.views.page_not_found")
+handler500 = api.error_handler(500, "blog.views.server_error")

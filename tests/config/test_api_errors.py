@@ -1,0 +1,132 @@
+"""config/api.py: bounded JSON bodies and one error shape (``detail`` + ``code``) for the whole API."""
+
+import json
+
+import pytest
+from django.test import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+
+from accounts import api as accounts_api
+from accounts import tokens
+from accounts.models import User
+
+BODY_ENDPOINTS = ["/api/auth/kakao/", "/api/auth/token/refresh/", "/api/auth/logout/"]
+
+
+@pytest.fixture
+def api(settings):
+    settings.RATE_LIMITS = {}
+    return APIClient()
+
+
+def post_raw(api: APIClient, path: str, body: bytes | str, content_type: str = "application/json"):
+    return api.generic("POST", path, body, content_type=content_type)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", BODY_ENDPOINTS)
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("[" * 100_000, "json_too_deep"),
+        ('{"refresh": ' + "[" * 1_000 + "]" * 1_000 + "}", "json_too_deep"),
+        ('{"access_token": ' + "[" * 20 + "]" * 20 + "}", "json_too_deep"),
+        ('{"refresh": "a", "refresh": "b"}', "parse_error"),
+        ('{"refresh": NaN}', "parse_error"),
+        ('{"refresh": "\\u0000"}', "invalid_text"),
+        ('{"refresh": "\\ud800"}', "invalid_text"),
+        ('{"\\ud800": "x"}', "invalid_text"),
+        (b'{"refresh": "\xff\xfe"}', "parse_error"),
+    ],
+    ids=[
+        "100k_brackets",
+        "1000_levels_in_a_field",
+        "20_levels",
+        "duplicate_key",
+        "nan",
+        "nul",
+        "lone_surrogate",
+        "surrogate_key",
+        "invalid_utf8",
+    ],
+)
+def test_hostile_json_body_gets_400_with_a_code_and_writes_nothing(api, path, body, code):
+    response = post_raw(api, path, body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert isinstance(response.json()["detail"], str)
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", BODY_ENDPOINTS)
+def test_body_over_the_upload_limit_gets_413(api, path, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = post_raw(api, path, json.dumps({"refresh": "x" * 2000}))
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+@pytest.mark.django_db
+def test_validation_error_keeps_field_messages_beside_detail_and_code(api):
+    response = api.post("/api/auth/token/refresh/", {"refresh": 5}, format="json")
+
+    body = response.json()
+    assert response.status_code == 400
+    assert body["code"] == "invalid"
+    assert body["detail"] == body["refresh"][0]
+
+
+@pytest.mark.django_db
+def test_expired_or_invalid_tokens_say_so_in_code(api):
+    response = api.get("/api/me/", HTTP_AUTHORIZATION="Bearer not.a.jwt")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+@pytest.mark.django_db
+@override_settings(RATE_LIMITS={})
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_any_bytes_to_the_refresh_endpoint_get_a_4xx_with_a_code(body):
+    response = post_raw(APIClient(), "/api/auth/token/refresh/", body)
+
+    assert 400 <= response.status_code < 500
+    assert isinstance(response.json().get("code"), str), (body, response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/nope/", "/api/posts/-1/", "/api/posts/abc/comments/", "/api/"])
+def test_unmatched_api_urls_get_json_404_with_a_code(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_unmatched_page_urls_still_get_the_sites_404_page(client):
+    response = client.get("/nope/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_unexpected_error_under_api_is_json_500_without_a_traceback(client, monkeypatch):
+    monkeypatch.setattr(accounts_api.selectors, "api_account", lambda **kwargs: 1 / 0)
+    client.raise_request_exception = False
+    user = User.objects.create_user(username="u")
+    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {tokens.issue_tokens(user).access}")
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": response.json()["detail"], "code": "server_error"}
+    assert "Traceback" not in response.content.decode()
