@@ -61,6 +61,8 @@ class KakaoLoginView(TokenEndpoint):
                     redirect_uri=data["redirect_uri"],
                     code_verifier=data["code_verifier"],
                 )
+            else:
+                kakao.check_token_is_ours(endpoints=endpoints, kakao_access_token=data["access_token"])
             kakao_access_token = kakao_tokens["access_token"] if kakao_tokens else data["access_token"]
             profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=kakao_access_token)
         except KakaoError as error:

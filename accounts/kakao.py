@@ -5,6 +5,7 @@ becomes one exception, ``KakaoError``, carrying a message a person can read.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -31,6 +32,10 @@ UNLINK_PATH = "/v1/user/unlink"
 SANDBOX_PATH = "/sandbox/kakao"
 
 KAKAO_ID = re.compile(r"[0-9]{1,20}")
+# Kakao's tokens and codes are printable ASCII (base64url-like, about 60 to 90 characters):
+# anything else is the client's mistake, refused before we call Kakao with it.
+KAKAO_TOKEN = re.compile(r"[!-~]{1,2048}")
+ACCESS_TOKEN_INFO_PATH = "/v1/user/access_token_info"
 # The lengths of User.email and User.profile_image_url: a longer value would fail to save.
 EMAIL_MAX_LENGTH = 254
 IMAGE_URL_MAX_LENGTH = 500
@@ -55,7 +60,8 @@ MESSAGES = {
     "KOE237": _("Too many logins in a short time (KOE237). Please wait a few minutes and try again."),
     "KOE303": _("The return address changed during login (KOE303). Please start the login again."),
     "KOE320": _("This login link was already used or has expired (KOE320). Please start the login again."),
-    "invalid_token": _("Kakao did not accept the access token."),
+    "kakao_token_rejected": _("Kakao did not accept the access token."),
+    "kakao_token_foreign": _("This Kakao access token was issued to another app, not to this site."),
     "timeout": _("Kakao did not answer in time. Please try again in a moment."),
     "unreachable": _("We could not reach Kakao. Please try again in a moment."),
     "server_error": _("Kakao is having trouble right now. Please try again in a moment."),
@@ -72,7 +78,8 @@ STATUSES = {
     "KOE237": 429,
     "KOE303": 400,
     "KOE320": 400,
-    "invalid_token": 401,
+    "kakao_token_rejected": 401,
+    "kakao_token_foreign": 401,
     "account_disabled": 403,
 }
 
@@ -217,10 +224,34 @@ def fetch_profile(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> Kaka
         )
     )
     if response.status_code in (400, 401):
-        raise KakaoError("invalid_token", f"user/me HTTP {response.status_code}")
+        raise KakaoError("kakao_token_rejected", f"user/me HTTP {response.status_code}")
     if response.status_code >= 300:
         raise KakaoError("server_error", f"user/me HTTP {response.status_code}")
     return parse_profile(_read_json(response))
+
+
+def check_token_is_ours(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> None:
+    """Refuse a Kakao access token issued to another Kakao app (token substitution).
+
+    ``/v2/user/me`` answers for any app's token; ``access_token_info`` says which app it
+    was issued to. Tokens from our own code exchange are ours by construction.
+    """
+    response = _network_errors(
+        lambda: outbound.session().get(
+            endpoints.api_url + ACCESS_TOKEN_INFO_PATH,
+            headers={"Authorization": f"Bearer {kakao_access_token}"},
+            timeout=settings.KAKAO_TIMEOUT,
+        )
+    )
+    if response.status_code in (400, 401):
+        raise KakaoError("kakao_token_rejected", f"access_token_info HTTP {response.status_code}")
+    if response.status_code >= 300:
+        raise KakaoError("server_error", f"access_token_info HTTP {response.status_code}")
+    app_id = _read_json(response).get("app_id")
+    if isinstance(app_id, bool) or not isinstance(app_id, int):
+        raise KakaoError("bad_response", "access_token_info without a numeric app_id")
+    if str(app_id) != str(settings.KAKAO_APP_ID):
+        raise KakaoError("kakao_token_foreign", f"token of app {app_id}")
 
 
 def parse_profile(data: dict[str, Any]) -> KakaoProfile:
@@ -234,7 +265,8 @@ def parse_profile(data: dict[str, Any]) -> KakaoProfile:
     profile = account.get("profile") if isinstance(account.get("profile"), dict) else {}
     properties = data.get("properties") if isinstance(data.get("properties"), dict) else {}
 
-    nickname = profile.get("nickname") or properties.get("nickname") or f"카카오 사용자 {kakao_id[-4:]}"
+    nickname = _clean_text(profile.get("nickname")) or _clean_text(properties.get("nickname"))
+    nickname = nickname or f"카카오 사용자 {kakao_id[-4:]}"
     image = "" if profile.get("is_default_image") else profile.get("profile_image_url")
     image = image or properties.get("profile_image") or ""
     email = account.get("email")
@@ -249,8 +281,30 @@ def parse_profile(data: dict[str, Any]) -> KakaoProfile:
     )
 
 
+def _clean_text(value: Any) -> str:
+    """Return ``value`` as display text: NFC, without control, zero-width or bidi-override characters.
+
+    PostgreSQL refuses NUL in text, and invisible or direction-flipping characters let a
+    nickname impersonate another one.
+    """
+    if not isinstance(value, str):
+        return ""
+    text = unicodedata.normalize("NFC", value)
+    # Cc: control characters (NUL, newlines); Cf: format characters (U+200B, U+202E, BOM);
+    # Cs: lone surrogates, which no database can store.
+    text = "".join(char for char in text if unicodedata.category(char) not in {"Cc", "Cf", "Cs"})
+    return " ".join(text.split())
+
+
 def _is_http_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= IMAGE_URL_MAX_LENGTH
+    return (
+        isinstance(value, str)
+        and value.startswith(("https://", "http://"))
+        and len(value) <= IMAGE_URL_MAX_LENGTH
+        and value.isprintable()
+        and value.isascii()
+        and " " not in value
+    )
 
 
 def _is_email(value: Any) -> bool:
@@ -286,10 +340,10 @@ def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id:
             _post_user_api(endpoints, UNLINK_PATH, headers={"Authorization": f"Bearer {kakao_access_token}"})
             return
         except KakaoError as error:
-            if error.code != "invalid_token" or not settings.KAKAO_ADMIN_KEY:
+            if error.code != "kakao_token_rejected" or not settings.KAKAO_ADMIN_KEY:
                 raise
     if not settings.KAKAO_ADMIN_KEY:
-        raise KakaoError("invalid_token", "no Kakao token and no admin key to unlink with")
+        raise KakaoError("kakao_token_rejected", "no Kakao token and no admin key to unlink with")
     _post_user_api(
         endpoints,
         UNLINK_PATH,
@@ -305,7 +359,7 @@ def _post_user_api(endpoints: KakaoEndpoints, path: str, *, headers: dict, data:
         )
     )
     if response.status_code in (400, 401):
-        raise KakaoError("invalid_token", f"{path} HTTP {response.status_code}")
+        raise KakaoError("kakao_token_rejected", f"{path} HTTP {response.status_code}")
     if response.status_code >= 300:
         raise KakaoError("server_error", f"{path} HTTP {response.status_code}")
     return _read_json(response)

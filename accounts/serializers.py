@@ -3,9 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts import kakao
 from accounts.models import User
 
 
@@ -18,13 +20,28 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+KAKAO_TOKEN_SHAPE = RegexValidator(
+    rf"\A{kakao.KAKAO_TOKEN.pattern}\Z", _("Kakao's tokens and codes are printable ASCII without spaces."), code="invalid_format"
+)
+# RFC 7636 section 4.1: 43 to 128 characters of [A-Z a-z 0-9 - . _ ~].
+CODE_VERIFIER_SHAPE = RegexValidator(
+    r"\A[A-Za-z0-9._~-]{43,128}\Z", _("A PKCE code verifier is 43 to 128 of A-Z a-z 0-9 - . _ ~."), code="invalid_format"
+)
+
+
 class KakaoLoginSerializer(serializers.Serializer):
     """Either Kakao's access token (a native app used Kakao's SDK), or an authorization code (an SPA)."""
 
-    access_token = StrictCharField(required=False, max_length=2048, help_text=_("Kakao's access token"))
-    code = StrictCharField(required=False, max_length=2048, help_text=_("Kakao's authorization code"))
-    redirect_uri = StrictCharField(required=False, max_length=2048)
-    code_verifier = StrictCharField(required=False, max_length=128, help_text=_("The PKCE code verifier"))
+    access_token = StrictCharField(
+        required=False, max_length=2048, validators=[KAKAO_TOKEN_SHAPE], help_text=_("Kakao's access token")
+    )
+    code = StrictCharField(
+        required=False, max_length=2048, validators=[KAKAO_TOKEN_SHAPE], help_text=_("Kakao's authorization code")
+    )
+    redirect_uri = serializers.URLField(required=False, max_length=2048, validators=[KAKAO_TOKEN_SHAPE])
+    code_verifier = StrictCharField(
+        required=False, max_length=128, validators=[CODE_VERIFIER_SHAPE], help_text=_("The PKCE code verifier")
+    )
 
     def validate(self, attrs: dict) -> dict:
         if "access_token" in attrs and "code" in attrs:

@@ -237,6 +237,7 @@ if KAKAO_SANDBOX:
     KAKAO_CLIENT_ID = "sandbox-rest-api-key"
     KAKAO_CLIENT_SECRET = "sandbox-client-secret"
     KAKAO_ADMIN_KEY = "sandbox-admin-key"
+    KAKAO_APP_ID = "1000001"  # the sandbox's app; its dev tokens can also be minted for app 1000002
     # Empty URLs mean "this site's /sandbox/kakao", resolved per request.
     KAKAO_AUTH_URL = ""
     KAKAO_API_URL = ""
@@ -245,6 +246,14 @@ else:
         KAKAO_CLIENT_ID = env_required("KAKAO_CLIENT_ID", "the REST API key of your Kakao app")
     KAKAO_CLIENT_SECRET = os.environ.get("KAKAO_CLIENT_SECRET", "")
     KAKAO_ADMIN_KEY = os.environ.get("KAKAO_ADMIN_KEY", "")
+    # The numeric app ID (console: 앱 설정 > 앱 키 > 앱 ID): a Kakao access token sent to
+    # /api/auth/kakao/ must have been issued to this app (accounts/kakao.py check_token_is_ours).
+    KAKAO_APP_ID = os.environ.get("KAKAO_APP_ID", "").strip()
+    if not KAKAO_APP_ID.isdigit():
+        raise ImproperlyConfigured(
+            "Set the KAKAO_APP_ID environment variable (the numeric app ID of your Kakao app, beside its keys "
+            "in the console); Kakao access tokens from other apps are refused against it."
+        )
     KAKAO_AUTH_URL = os.environ.get("KAKAO_AUTH_URL", "https://kauth.kakao.com").rstrip("/")
     KAKAO_API_URL = os.environ.get("KAKAO_API_URL", "https://kapi.kakao.com").rstrip("/")
 # Empty: this site's /accounts/kakao/callback/. In production set it to the exact URI

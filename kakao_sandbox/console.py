@@ -20,6 +20,7 @@ class RegisteredApp:
     client_id: str
     client_secret: str
     admin_key: str
+    app_id: str = ""  # the numeric app ID that access_token_info reports for this app's tokens
     # None: any http(s) URL on this host or a loopback host whose path is CALLBACK_PATH.
     redirect_uris: tuple[str, ...] | None = None
 
@@ -57,6 +58,7 @@ def app_from_settings() -> RegisteredApp:
         client_id=settings.KAKAO_CLIENT_ID,
         client_secret=settings.KAKAO_CLIENT_SECRET,
         admin_key=settings.KAKAO_ADMIN_KEY,
+        app_id=str(getattr(settings, "KAKAO_APP_ID", "")),
         redirect_uris=tuple(redirect_uris) if redirect_uris is not None else None,
     )
 

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from kakao_sandbox import store
-from kakao_sandbox.accounts import SandboxAccount, granted_scope
+from kakao_sandbox.accounts import SandboxAccount, account_get, granted_scope
 from kakao_sandbox.console import registered_app
 
 AUTHORIZATION_CODE_TTL = 10 * 60
@@ -35,6 +35,7 @@ class Grant:
     grant_id: str
     account_key: str
     scope: str
+    app_id: int  # the app the tokens were issued to (access_token_info)
 
 
 class TokenError(Exception):
@@ -107,9 +108,14 @@ def _pkce_verified(code_challenge: str, code_verifier: str) -> bool:
     return bool(code_verifier) and hmac.compare_digest(expected, code_challenge.encode())
 
 
-def tokens_issue(*, account: SandboxAccount) -> dict:
-    """Return the token endpoint's success answer for a new login of ``account``."""
-    grant = Grant(grant_id=secrets.token_urlsafe(16), account_key=account.key, scope=granted_scope(account))
+def tokens_issue(*, account: SandboxAccount, app_id: int | None = None) -> dict:
+    """Return the token endpoint's success answer for a new login of ``account`` (to another app: ``app_id``)."""
+    grant = Grant(
+        grant_id=secrets.token_urlsafe(16),
+        account_key=account.key,
+        scope=granted_scope(account),
+        app_id=app_id if app_id is not None else registered_app_id(),
+    )
     refresh_token = secrets.token_urlsafe(40)
     store.refresh_tokens.put(refresh_token, grant, ttl=REFRESH_TOKEN_TTL)
     return {
@@ -138,6 +144,29 @@ def tokens_refresh(*, refresh_token: str) -> dict:
         answer["refresh_token_expires_in"] = REFRESH_TOKEN_TTL
         store.refresh_tokens.put(answer["refresh_token"], grant, ttl=REFRESH_TOKEN_TTL)
     return answer
+
+
+def registered_app_id() -> int:
+    """Return the registered app's numeric ID (0 when it has none)."""
+    app_id = registered_app().app_id
+    return int(app_id) if app_id.isdigit() else 0
+
+
+def foreign_app_id() -> int:
+    """Return the ID of "another app" of the same Kakao developer, for token-substitution demos."""
+    return registered_app_id() + 1
+
+
+def access_token_info(access_token: str) -> dict | None:
+    """Return what ``/v1/user/access_token_info`` says of ``access_token``, or None if it is not live."""
+    grant = access_token_grant(access_token)
+    if grant is None:
+        return None
+    return {
+        "id": account_get(grant.account_key).id,
+        "expires_in": int(store.access_tokens.remaining(access_token)),
+        "app_id": grant.app_id,
+    }
 
 
 def _access_token_issue(grant: Grant) -> str:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("oauth/token", views.token, name="token"),
     path("oauth/logout", views.account_logout, name="account_logout"),
     path("v2/user/me", views.user_me, name="user_me"),
+    path("v1/user/access_token_info", views.access_token_info, name="access_token_info"),
     path("v1/user/logout", views.logout, name="logout"),
     path("v1/user/unlink", views.unlink, name="unlink"),
     # Not Kakao's: tokens for a test account without a browser, for curl and scripts.

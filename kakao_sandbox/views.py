@@ -211,6 +211,14 @@ def user_me(request: HttpRequest) -> HttpResponse:
     return _json(accounts.user_me(account, absolute_url=lambda path: request.build_absolute_uri(static(path))))
 
 
+@require_GET
+def access_token_info(request: HttpRequest) -> HttpResponse:
+    """Say which user and which app the Bearer token belongs to, and how long it lives."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    info = grants.access_token_info(credentials.strip()) if scheme.lower() == "bearer" else None
+    return _json(info) if info is not None else _invalid_token()
+
+
 @csrf_exempt
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
@@ -264,10 +272,12 @@ def dev_token(request: HttpRequest) -> HttpResponse:
     """Issue Kakao tokens for a test account directly (sandbox only; not a Kakao endpoint).
 
     It stands in for what a native app gets from Kakao's SDK, so the API journey in the
-    README can start from a Kakao access token without a browser.
+    README can start from a Kakao access token without a browser. ``app=foreign`` issues
+    the token to another Kakao app, as an attacker's app would hold: the blog must refuse it.
     """
     account = accounts.account_get(request.POST.get("account", ""))
     if account is None:
         keys = ", ".join(a.key for a in accounts.ACCOUNTS)
         return _json({"error": "invalid_request", "error_description": f"account must be one of: {keys}"}, 400)
-    return _json(grants.tokens_issue(account=account))
+    app_id = grants.foreign_app_id() if request.POST.get("app") == "foreign" else None
+    return _json(grants.tokens_issue(account=account, app_id=app_id))

@@ -150,6 +150,7 @@ start() {
   set_env KAKAO_CLIENT_ID cluster-rest-api-key
   set_env KAKAO_CLIENT_SECRET cluster-client-secret
   set_env KAKAO_ADMIN_KEY cluster-admin-key
+  set_env KAKAO_APP_ID 1000001
   set_env KAKAO_AUTH_URL "$sandbox"
   set_env KAKAO_API_URL "$sandbox"
   set_env KAKAO_REDIRECT_URI "$site/accounts/kakao/callback/"

@@ -101,6 +101,12 @@ TOKEN_ERRORS = [
     ("KOE320", 400, token_error("KOE320", "invalid_grant", "authorization code not found for code=CODE")),
 ]
 
+
+def access_token_info(app_id: int | str, kakao_id: str = BIG_ID) -> str:
+    """Return ``/v1/user/access_token_info`` for a token of app ``app_id`` (the 64-bit id as JSON text)."""
+    return f'{{"id":{kakao_id},"expires_in":21599,"app_id":{app_id}}}'
+
+
 # kapi's error shape, e.g. /v2/user/me with a token Kakao does not know.
 KAPI_INVALID_TOKEN = {"msg": "this access token does not exist", "code": -401}
 KAPI_SERVER_ERROR = {"msg": "internal server error", "code": -1}

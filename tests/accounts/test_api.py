@@ -18,8 +18,15 @@ from accounts.serializers import UserSerializer
 from tests.accounts import fixtures
 from tests.accounts.jwt_support import after_grace_period, bearer
 
-KAKAO = {"KAKAO_SANDBOX": False, "KAKAO_AUTH_URL": "https://kauth.kakao.com", "KAKAO_API_URL": "https://kapi.kakao.com"}
+OUR_APP_ID = "424242"
+KAKAO = {
+    "KAKAO_SANDBOX": False,
+    "KAKAO_APP_ID": OUR_APP_ID,
+    "KAKAO_AUTH_URL": "https://kauth.kakao.com",
+    "KAKAO_API_URL": "https://kapi.kakao.com",
+}
 USER_ME_URL = "https://kapi.kakao.com/v2/user/me"
+ACCESS_TOKEN_INFO_URL = "https://kapi.kakao.com/v1/user/access_token_info"
 TOKEN_URL = "https://kauth.kakao.com/oauth/token"
 LOGIN = "/api/auth/kakao/"
 REFRESH = "/api/auth/token/refresh/"
@@ -47,8 +54,10 @@ def user(make_user):
     return make_user("minji", nickname="민지", email="minji@example.com")
 
 
-def user_me(mock, body: str = fixtures.USER_ME_BIG_ID, status: int = 200):
+def user_me(mock, body: str = fixtures.USER_ME_BIG_ID, status: int = 200, app_id: str = OUR_APP_ID):
     mock.add(responses.GET, USER_ME_URL, body=body, status=status, content_type="application/json")
+    info = fixtures.access_token_info(app_id)
+    mock.add(responses.GET, ACCESS_TOKEN_INFO_URL, body=info, status=200, content_type="application/json")
 
 
 # POST /api/auth/kakao/
@@ -108,7 +117,7 @@ def test_kakao_token_that_kakao_rejects_gets_401_and_creates_nothing(api, kakao_
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    assert response.json()["code"] == "invalid_token"
+    assert response.json()["code"] == "kakao_token_rejected"
     assert "expired-or-foreign-kakao-token" not in response.content.decode()
     assert not User.objects.exists()
     assert not RefreshTokenFamily.objects.exists()
@@ -455,3 +464,73 @@ def test_api_journey_with_a_sandbox_kakao_token_over_http(live_server):
     assert rotated.status_code == 200
     assert logout.status_code == 204
     assert after.status_code == 401
+
+
+# Token substitution: a Kakao token issued to another app
+
+
+@pytest.mark.django_db
+def test_kakao_access_token_of_another_app_gets_401_and_creates_nothing(api, kakao_http):
+    user_me(kakao_http, app_id="999")
+
+    response = api.post(LOGIN, {"access_token": fixtures.KAKAO_ACCESS_TOKEN})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "kakao_token_foreign"
+    assert not User.objects.exists()
+    assert [call.request.url for call in kakao_http.calls] == [ACCESS_TOKEN_INFO_URL]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("info", ['{"id": 1}', '{"app_id": "424242"}', '{"app_id": true}', "[]"])
+def test_access_token_info_without_a_numeric_app_id_is_kakaos_fault(api, kakao_http, info):
+    kakao_http.add(responses.GET, ACCESS_TOKEN_INFO_URL, body=info, content_type="application/json")
+
+    response = api.post(LOGIN, {"access_token": fixtures.KAKAO_ACCESS_TOKEN})
+
+    assert response.status_code == 502
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_code_login_needs_no_access_token_info(api, kakao_http):
+    kakao_http.post(TOKEN_URL, json=fixtures.TOKEN_SUCCESS)
+    kakao_http.add(responses.GET, USER_ME_URL, body=fixtures.USER_ME_BIG_ID, content_type="application/json")
+
+    response = api.post(LOGIN, CODE_LOGIN)
+
+    assert response.status_code == 200
+    assert ACCESS_TOKEN_INFO_URL not in [call.request.url for call in kakao_http.calls]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"access_token": "토큰"},
+        {"access_token": "a\nb"},
+        {"access_token": "a b"},
+        {"access_token": "a\u0000b"},
+        {**CODE_LOGIN, "code": "코드"},
+        {**CODE_LOGIN, "code_verifier": "v" * 42},
+        {**CODE_LOGIN, "code_verifier": "v" * 42 + "!"},
+        {**CODE_LOGIN, "redirect_uri": "not a url"},
+        {**CODE_LOGIN, "redirect_uri": "https://spa.example/c\nb"},
+    ],
+    ids=[
+        "hangul",
+        "newline",
+        "space",
+        "nul",
+        "hangul_code",
+        "short_verifier",
+        "verifier_charset",
+        "bad_uri",
+        "uri_newline",
+    ],
+)
+def test_malformed_kakao_token_or_code_gets_400_before_any_call_to_kakao(api, kakao_http, body):
+    response = api.post(LOGIN, body)
+
+    assert response.status_code == 400
+    assert len(kakao_http.calls) == 0

@@ -3,6 +3,8 @@
 import base64
 import hashlib
 import json
+import re
+import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -10,11 +12,15 @@ import requests
 import responses
 from django.test import override_settings
 from django.utils import translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts import kakao
 from accounts.kakao import KakaoError, KakaoProfile
 from tests.accounts import fixtures
 
+KAKAO_ID_PATTERN = re.compile(r"[0-9]{1,20}")
 SANDBOX = "http://testserver/sandbox/kakao"
 ENDPOINTS = kakao.KakaoEndpoints(auth_url=SANDBOX, api_url=SANDBOX)
 TOKEN_URL = SANDBOX + "/oauth/token"
@@ -245,7 +251,9 @@ def test_fetch_profile_keeps_a_64_bit_id_exact(kakao_http):
     assert profile.id == fixtures.BIG_ID
 
 
-@pytest.mark.parametrize(("status", "code"), [(401, "invalid_token"), (400, "invalid_token"), (500, "server_error")])
+@pytest.mark.parametrize(
+    ("status", "code"), [(401, "kakao_token_rejected"), (400, "kakao_token_rejected"), (500, "server_error")]
+)
 def test_fetch_profile_with_kapi_error_raises(kakao_http, status, code):
     body = fixtures.KAPI_INVALID_TOKEN if status < 500 else fixtures.KAPI_SERVER_ERROR
     kakao_http.get(USER_ME_URL, json=body, status=status)
@@ -420,7 +428,7 @@ def test_unlink_without_token_or_admin_key_raises_without_calling_kakao(kakao_ht
 @pytest.mark.parametrize(
     ("answer", "code"),
     [
-        ({"json": fixtures.KAPI_INVALID_TOKEN, "status": 401}, "invalid_token"),
+        ({"json": fixtures.KAPI_INVALID_TOKEN, "status": 401}, "kakao_token_rejected"),
         ({"json": fixtures.KAPI_SERVER_ERROR, "status": 500}, "server_error"),
         ({"body": requests.ReadTimeout()}, "timeout"),
     ],
@@ -480,3 +488,67 @@ def test_profile_nested_too_deep_is_a_bad_response(kakao_http, body):
         kakao.fetch_profile(endpoints=ENDPOINTS, kakao_access_token="token")
 
     assert error.value.code == "bad_response"
+
+
+# Any JSON as /v2/user/me: a profile safe for every database, or a KakaoError
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+profile_keys = st.sampled_from(["nickname", "profile_image_url", "is_default_image", "thumbnail_image_url"])
+account_keys = st.sampled_from(["email", "is_email_verified", "is_email_valid", "profile"])
+kakao_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.integers(min_value=-1, max_value=2**64) | st.text(max_size=22) | json_values,
+        "kakao_account": st.dictionaries(account_keys, json_values | st.dictionaries(profile_keys, json_values)),
+        "properties": st.dictionaries(st.sampled_from(["nickname", "profile_image"]), json_values),
+    },
+)
+
+
+def assert_safe_text(text: str) -> None:
+    assert all(unicodedata.category(char) not in {"Cc", "Cf", "Cs"} for char in text), repr(text)
+
+
+@hypothesis_settings(max_examples=500, deadline=None)
+@given(data=kakao_like | st.dictionaries(st.text(max_size=10), json_values, max_size=5))
+def test_parse_profile_of_any_json_is_a_clean_profile_or_a_kakao_error(data):
+    try:
+        profile = kakao.parse_profile(data)
+    except KakaoError as error:
+        assert error.code == "bad_response"
+        return
+
+    assert KAKAO_ID_PATTERN.fullmatch(profile.id)
+    assert 0 < len(profile.nickname) <= 50
+    assert_safe_text(profile.nickname)
+    assert profile.profile_image_url == "" or profile.profile_image_url.isprintable()
+    assert len(profile.email) <= kakao.EMAIL_MAX_LENGTH and "\x00" not in profile.email
+
+
+@pytest.mark.parametrize(
+    ("nickname", "shown"),
+    [
+        ("민지\x00", "민지"),
+        ("민\u200b지", "민지"),
+        ("\u202egnp.exe", "gnp.exe"),
+        ("a\nb\tc", "abc"),
+        ("\u1106\u1175\u11ab", "민"),  # decomposed Hangul jamo, composed to NFC
+    ],
+    ids=["nul", "zero_width_space", "bidi_override", "newline_tab", "nfd_hangul"],
+)
+def test_nickname_is_normalised_and_stripped_of_invisible_characters(nickname, shown):
+    profile = kakao.parse_profile({"id": 1, "properties": {"nickname": nickname}})
+
+    assert profile.nickname == shown
+
+
+@pytest.mark.parametrize("url", ["https://k.kakaocdn.net/a\x00.jpg", "https://k.kakaocdn.net/a b.jpg", "https://x/\n"])
+def test_image_url_with_control_characters_or_spaces_is_dropped(url):
+    profile = kakao.parse_profile({"id": 1, "properties": {"nickname": "n", "profile_image": url}})
+
+    assert profile.profile_image_url == ""

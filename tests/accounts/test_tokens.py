@@ -432,7 +432,7 @@ def _settings_in_subprocess(env: dict, code: str) -> subprocess.CompletedProcess
 
 
 def test_production_without_a_private_key_stops_naming_jwt_private_key():
-    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "blog.example", "KAKAO_CLIENT_ID": "k"}
+    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "blog.example", "KAKAO_CLIENT_ID": "k", "KAKAO_APP_ID": "1"}
 
     result = _settings_in_subprocess(env, "settings.JWT_PRIVATE_KEY")
 

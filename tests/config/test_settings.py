@@ -47,13 +47,16 @@ def production(tmp_path) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "blog.example.com",
         "KAKAO_CLIENT_ID": "kakao-rest-api-key",
+        "KAKAO_APP_ID": "1234567",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "VAR_DIR": str(tmp_path / "var"),
         "JWT_PRIVATE_KEY": rsa_private_key_pem(),
     }
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "KAKAO_CLIENT_ID", "JWT_PRIVATE_KEY"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "KAKAO_CLIENT_ID", "KAKAO_APP_ID", "JWT_PRIVATE_KEY"]
+)
 def test_production_without_required_variable_stops_naming_it(production, missing):
     env = clean_environment(**{name: value for name, value in production.items() if name != missing})
     result = run(["-c", "import django; django.setup()"], env)
