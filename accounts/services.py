@@ -13,25 +13,26 @@ KAKAO = Identity.Provider.KAKAO
 def user_get_or_create_from_kakao(*, profile: KakaoProfile, kakao_tokens: dict | None = None) -> tuple[User, bool]:
     """Return the local user for a Kakao profile and whether it was created just now.
 
-    Users are keyed on Kakao's ``id``, never on email or nickname. Two concurrent first
-    logins of one Kakao account race on the unique (provider, uid) constraint: the loser
-    rolls back its new user and takes the winner's.
+    Users are keyed on Kakao's ``id``, never on email or nickname. Finding or creating the
+    user, its identity and the profile update are one transaction: a failure anywhere
+    leaves nothing behind. Two concurrent first logins of one Kakao account race on the
+    unique (provider, uid) constraint: the loser rolls back and takes the winner's user.
     """
     for _attempt in range(2):
-        identity = Identity.objects.select_related("user").filter(provider=KAKAO, uid=profile.id).first()
-        if identity is not None:
-            created = False
-            break
         try:
             with transaction.atomic():
-                user, created = _link_or_create_user(profile)
-                identity = Identity.objects.create(user=user, provider=KAKAO, uid=profile.id)
-            break
+                return _settle_user(profile, kakao_tokens)
         except IntegrityError:
             continue  # another request linked or created first: look again
-    else:
-        raise IntegrityError(f"could not settle the local user for Kakao id {profile.id}")
+    raise IntegrityError(f"could not settle the local user for Kakao id {profile.id}")
 
+
+def _settle_user(profile: KakaoProfile, kakao_tokens: dict | None) -> tuple[User, bool]:
+    identity = Identity.objects.select_related("user").filter(provider=KAKAO, uid=profile.id).first()
+    created = False
+    if identity is None:
+        user, created = _link_or_create_user(profile)
+        identity = Identity.objects.create(user=user, provider=KAKAO, uid=profile.id)
     user = identity.user
     _refresh_profile(user, profile)
     identity.last_login_at = timezone.now()

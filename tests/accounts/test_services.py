@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connections
+from django.db import DataError, connections
 from django.test import override_settings
 
 from accounts import crypto, kakao, services
@@ -261,3 +261,25 @@ def test_deactivated_user_logging_in_again_gets_no_kakao_tokens_stored():
     user, _ = login_as(fixtures.USER_ME_FULL)
     identity = Identity.objects.get(user=user)
     assert (identity.kakao_access_token, identity.kakao_refresh_token) == ("", "")
+
+
+@pytest.mark.django_db
+def test_a_failure_after_the_user_was_created_leaves_no_user_and_no_identity(monkeypatch):
+    def profile_update_fails(user, profile):
+        raise DataError("PostgreSQL refused the nickname")
+
+    monkeypatch.setattr(services, "_refresh_profile", profile_update_fails)
+
+    with pytest.raises(DataError):
+        login_as(fixtures.USER_ME_FULL)
+
+    assert not User.objects.exists()
+    assert not Identity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_nickname_with_nul_from_kakao_logs_in_on_every_database():
+    user, created = login_as(fixtures.USER_ME_FULL, kakao_account={"profile": {"nickname": "민지\x00"}})
+
+    user.refresh_from_db()
+    assert created and user.nickname == "민지"
