@@ -5,6 +5,7 @@ shown to that user (accounts.views.flow_inspector).
 """
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ import jwt
 from django.core.cache import cache
 
 from accounts import keys
+
+logger = logging.getLogger(__name__)
 
 FLOW_TTL_SECONDS = 30 * 60
 SECRET_FIELDS = {"client_secret", "code_verifier", "code", "access_token", "refresh_token", "id_token"}
@@ -67,7 +70,11 @@ def _key(user_id: int) -> str:
 
 
 def save(*, user_id: int, steps: list[dict[str, Any]]) -> None:
-    cache.set(_key(user_id), steps, FLOW_TTL_SECONDS)
+    """Keep the record if the cache can take it: a cache outage may lose it, never the login."""
+    try:
+        cache.set(_key(user_id), steps, FLOW_TTL_SECONDS)
+    except Exception as error:  # each cache backend fails with its own exceptions (Redis, database)
+        logger.warning("Login flow record not kept, the cache is unavailable: %s", type(error).__name__)
 
 
 def load(*, user_id: int) -> list[dict[str, Any]]:

@@ -107,6 +107,8 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
     # 6. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
     #    and send it on, to a clean URL with no code in it.
     response = redirect(attempt["next"])
+    # A session key planted in this browser before the login is worth nothing after it.
+    request.session.cycle_key()
     set_token_cookies(response, user=user)
     steps = _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created)
     access_token = response.cookies[settings.JWT_ACCESS_COOKIE_NAME].value

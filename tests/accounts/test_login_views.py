@@ -10,8 +10,10 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
+from django.contrib.sessions.models import Session
 from django.test import Client
 
+from accounts import flow
 from accounts.models import Identity, User
 from tests.accounts import fixtures
 from tests.accounts.kakao_flow import (
@@ -477,3 +479,31 @@ def test_authorize_url_is_kakaos_own_host_outside_sandbox_mode(client, settings)
     assert response["Location"].startswith("https://kauth.kakao.com/oauth/authorize?")
     assert query_of(response["Location"])["redirect_uri"] == "https://blog.example/accounts/kakao/callback/"
     assert AUTHORIZE_URL not in response["Location"]
+
+
+@pytest.mark.django_db
+def test_login_renews_the_session_key_so_a_planted_one_is_worthless(client, kakao_http):
+    client.get("/accounts/kakao/login/")
+    planted = client.cookies["sessionid"].value
+
+    log_in(client, kakao_http)
+
+    assert client.cookies["sessionid"].value != planted
+    assert not Session.objects.filter(session_key=planted).exists()
+
+
+@pytest.mark.django_db
+def test_login_succeeds_when_the_cache_is_down_and_says_the_flow_record_was_lost(
+    client, kakao_http, monkeypatch, caplog
+):
+    def cache_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(flow.cache, "set", cache_down)
+
+    with caplog.at_level(logging.WARNING, logger="accounts.flow"):
+        response = log_in(client, kakao_http)
+
+    assert response.status_code == 302
+    assert "access_token" in response.cookies
+    assert any("flow record not kept" in record.getMessage() for record in caplog.records)
