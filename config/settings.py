@@ -187,6 +187,8 @@ STORAGES = {
 }
 
 CSRF_FAILURE_VIEW = "blog.views.csrf_failure"
+# The admin's login; readers log in with our JWT cookies (accounts/sessions.py says why not Django's own).
+SESSION_ENGINE = "accounts.sessions"
 
 # Security headers. In production every cookie is Secure and HTTP is redirected to HTTPS;
 # behind a proxy that ends TLS set SECURE_PROXY_SSL_HEADER (see docs/production.md).
