@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -14,11 +14,13 @@ from accounts import kakao, keys, selectors, services, tokens
 from accounts.authentication import ACCOUNT_GONE, refuse, www_authenticate
 from accounts.kakao import KakaoError
 from accounts.serializers import (
+    KakaoAccessTokenLoginSerializer,
+    KakaoCodeLoginSerializer,
     KakaoLoginResponseSerializer,
-    KakaoLoginSerializer,
     RefreshTokenSerializer,
     TokenPairSerializer,
     UserSerializer,
+    kakao_login_serializer,
     user_data,
 )
 
@@ -38,7 +40,11 @@ class TokenEndpoint(APIView):
 
 class KakaoLoginView(TokenEndpoint):
     @extend_schema(
-        request=KakaoLoginSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="KakaoLogin",
+            serializers=[KakaoAccessTokenLoginSerializer, KakaoCodeLoginSerializer],
+            resource_type_field_name=None,
+        ),
         responses={
             200: KakaoLoginResponseSerializer,
             400: OpenApiResponse(description="Malformed body, or Kakao refused the code"),
@@ -48,7 +54,7 @@ class KakaoLoginView(TokenEndpoint):
     )
     def post(self, request: Request) -> Response:
         """Log in with Kakao: send Kakao's access token, or an authorization code with its PKCE verifier."""
-        serializer = KakaoLoginSerializer(data=request.data)
+        serializer = kakao_login_serializer(request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         endpoints = kakao.endpoints(request)

@@ -21,41 +21,53 @@ class StrictCharField(serializers.CharField):
 
 
 KAKAO_TOKEN_SHAPE = RegexValidator(
-    rf"\A{kakao.KAKAO_TOKEN.pattern}\Z", _("Kakao's tokens and codes are printable ASCII without spaces."), code="invalid_format"
+    rf"\A{kakao.KAKAO_TOKEN.pattern}\Z",
+    _("Kakao's tokens and codes are printable ASCII without spaces."),
+    code="invalid_format",
 )
 # RFC 7636 section 4.1: 43 to 128 characters of [A-Z a-z 0-9 - . _ ~].
 CODE_VERIFIER_SHAPE = RegexValidator(
-    r"\A[A-Za-z0-9._~-]{43,128}\Z", _("A PKCE code verifier is 43 to 128 of A-Z a-z 0-9 - . _ ~."), code="invalid_format"
+    r"\A[A-Za-z0-9._~-]{43,128}\Z",
+    _("A PKCE code verifier is 43 to 128 of A-Z a-z 0-9 - . _ ~."),
+    code="invalid_format",
 )
 
 
-class KakaoLoginSerializer(serializers.Serializer):
-    """Either Kakao's access token (a native app used Kakao's SDK), or an authorization code (an SPA)."""
+class KakaoAccessTokenLoginSerializer(serializers.Serializer):
+    """A native app used Kakao's SDK and holds Kakao's access token."""
 
     access_token = StrictCharField(
-        required=False, max_length=2048, validators=[KAKAO_TOKEN_SHAPE], help_text=_("Kakao's access token")
-    )
-    code = StrictCharField(
-        required=False, max_length=2048, validators=[KAKAO_TOKEN_SHAPE], help_text=_("Kakao's authorization code")
-    )
-    redirect_uri = serializers.URLField(required=False, max_length=2048, validators=[KAKAO_TOKEN_SHAPE])
-    code_verifier = StrictCharField(
-        required=False, max_length=128, validators=[CODE_VERIFIER_SHAPE], help_text=_("The PKCE code verifier")
+        max_length=2048,
+        validators=[KAKAO_TOKEN_SHAPE],
+        help_text=_("Kakao's access token"),
+        error_messages={"required": _("This field is required, unless you send code, redirect_uri and code_verifier.")},
     )
 
-    def validate(self, attrs: dict) -> dict:
-        if "access_token" in attrs and "code" in attrs:
-            raise serializers.ValidationError(_("Send either access_token or code, not both."))
-        if "access_token" in attrs:
-            return attrs
-        if "code" not in attrs:
-            raise serializers.ValidationError(
-                {"access_token": [_("This field is required, unless you send code, redirect_uri and code_verifier.")]}
-            )
-        missing = [name for name in ("redirect_uri", "code_verifier") if name not in attrs]
-        if missing:
-            raise serializers.ValidationError({name: [_("This field is required with code.")] for name in missing})
-        return attrs
+
+class KakaoCodeLoginSerializer(serializers.Serializer):
+    """An SPA ran the authorization-code flow with PKCE and holds Kakao's code."""
+
+    code = StrictCharField(max_length=2048, validators=[KAKAO_TOKEN_SHAPE], help_text=_("Kakao's authorization code"))
+    redirect_uri = serializers.URLField(
+        max_length=2048,
+        validators=[KAKAO_TOKEN_SHAPE],
+        error_messages={"required": _("This field is required with code.")},
+    )
+    code_verifier = StrictCharField(
+        max_length=128,
+        validators=[CODE_VERIFIER_SHAPE],
+        help_text=_("The PKCE code verifier"),
+        error_messages={"required": _("This field is required with code.")},
+    )
+
+
+def kakao_login_serializer(data: Any) -> serializers.Serializer:
+    """Return the serializer for the kind of Kakao login ``data`` is: an access token, or a code."""
+    if isinstance(data, Mapping) and "access_token" in data and "code" in data:
+        raise serializers.ValidationError({"non_field_errors": [_("Send either access_token or code, not both.")]})
+    if isinstance(data, Mapping) and "code" in data:
+        return KakaoCodeLoginSerializer(data=data)
+    return KakaoAccessTokenLoginSerializer(data=data)
 
 
 class RefreshTokenSerializer(serializers.Serializer):
@@ -74,7 +86,8 @@ class UserSerializer(serializers.Serializer):
     nickname = serializers.CharField(read_only=True)
     email = serializers.SerializerMethodField()
     kakao_id = serializers.CharField(read_only=True, allow_null=True, help_text=_("Kakao's user id, as a string"))
-    profile_image_url = serializers.URLField(read_only=True)
+    # Not a URLField: an account without a picture has "", which is no URI (the schema must say so).
+    profile_image_url = serializers.CharField(read_only=True, help_text=_("An http(s) URL, or empty without a picture"))
     date_joined = serializers.DateTimeField(read_only=True)
 
     def get_email(self, user: User) -> str | None:

@@ -143,3 +143,43 @@ def error_handler(status_code: int, page_view: str) -> Callable[..., HttpRespons
         return JsonResponse({"detail": str(detail), "code": code}, status=answer)
 
     return handler
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error: detail for people, code for programs; a validation error adds each refused field.",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "required": ["detail", "code"],
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def add_error_responses(result: dict, generator, request, public) -> dict:
+    """Document every error an operation can answer, so clients generated from the schema expect them.
+
+    A drf-spectacular postprocessing hook: it only lists what views declare, while
+    authentication (a bad Bearer token is 401 anywhere), CSRF and permissions (403), path
+    ids (404), the rate limits (429) and our own outages (503) answer on every route.
+    """
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            statuses = {"401": "Missing, invalid or expired token", "503": "Our database or cache is down; retry"}
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses["400"] = "Malformed request"
+            if method in UNSAFE_METHODS:
+                statuses["403"] = "Not allowed (not the author, or a CSRF failure with cookies)"
+            if "{" in path or any(parameter.get("name") == "page" for parameter in operation.get("parameters", [])):
+                statuses["404"] = "No such object, or no such page"
+            if operation.get("requestBody"):
+                statuses["413"] = "The request body is too large"
+            if path.startswith("/api/auth/"):
+                statuses["429"] = "Too many requests: see Retry-After"
+            responses = operation.setdefault("responses", {})
+            for status_code, description in statuses.items():
+                responses.setdefault(status_code, {"description": description})
+            for status_code, response in responses.items():
+                if status_code >= "400" and "content" not in response:
+                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+    return result

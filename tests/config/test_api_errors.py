@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -130,3 +131,35 @@ def test_unexpected_error_under_api_is_json_500_without_a_traceback(client, monk
     assert response.status_code == 500
     assert response.json() == {"detail": response.json()["detail"], "code": "server_error"}
     assert "Traceback" not in response.content.decode()
+
+
+def api_schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def schema_operations() -> dict:
+    paths = api_schema()["paths"]
+    return {(method.upper(), path): op for path, ops in paths.items() for method, op in ops.items()}
+
+
+def test_the_schema_documents_every_error_status_with_the_error_body():
+    operations = schema_operations()
+
+    for (method, path), operation in operations.items():
+        responses = operation["responses"]
+        assert {"401", "503"} <= responses.keys(), (method, path)
+        if method != "GET":
+            assert "403" in responses, (method, path)
+        if "{" in path:
+            assert "404" in responses, (method, path)
+        for status_code, response in responses.items():
+            if status_code >= "400":
+                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_schema_describes_the_kakao_login_body_as_one_of_two_shapes():
+    schema = api_schema()
+    body = schema["paths"]["/api/auth/kakao/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    shapes = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["oneOf"]
+
+    assert len(shapes) == 2
