@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from accounts.keys import generate_private_key_pem, split_pem_blocks
-from config.devfiles import read_or_create
+from config.devfiles import private_file, private_folder, read_or_create
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -46,6 +46,7 @@ def env_required(name: str, purpose: str) -> str:
 DEBUG = env_bool("DEBUG", default=False)
 
 if DEBUG:
+    private_folder(VAR_DIR)
     SECRET_KEY = os.environ.get("SECRET_KEY") or read_or_create(
         VAR_DIR / "dev-secret-key", lambda: secrets.token_urlsafe(50).encode()
     ).decode()
@@ -117,9 +118,14 @@ TEMPLATES = [
     },
 ]
 
+# Lower case: not a setting, so its password never shows among the settings on a debug page.
+database_url = os.environ.get("DATABASE_URL", "").strip()
+if not database_url:
+    # SQLite creates its file with the umask (readable by everyone): create it for this user alone first.
+    database_url = f"sqlite:///{private_file(private_folder(VAR_DIR) / 'db.sqlite3')}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        database_url,
         # Persistent connections save a TCP + auth round trip per request on PostgreSQL;
         # docs/performance.md has the figure.
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
@@ -127,7 +133,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Take the write lock when a transaction starts: two deferred transactions that both
     # read and then write (two first logins at once) deadlock with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
@@ -236,7 +241,10 @@ KAKAO_SANDBOX = DEBUG and not KAKAO_CLIENT_ID
 if KAKAO_SANDBOX:
     KAKAO_CLIENT_ID = "sandbox-rest-api-key"
     KAKAO_CLIENT_SECRET = "sandbox-client-secret"
-    KAKAO_ADMIN_KEY = "sandbox-admin-key"
+    # The admin key deactivates any user through the unlink callback: a secret, even in development.
+    KAKAO_ADMIN_KEY = read_or_create(
+        VAR_DIR / "dev-sandbox-admin-key", lambda: secrets.token_urlsafe(32).encode()
+    ).decode()
     # Empty URLs mean "this site's /sandbox/kakao", resolved per request.
     KAKAO_AUTH_URL = ""
     KAKAO_API_URL = ""

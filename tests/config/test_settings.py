@@ -20,6 +20,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 # (a developer's DATABASE_URL, REDIS_URL, KAKAO_*...) would change what is tested.
 SYSTEM_VARIABLES = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT"}
 PRINT_SECRET_KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+PRINT_ADMIN_KEY = "import django; django.setup(); from django.conf import settings; print(settings.KAKAO_ADMIN_KEY)"
+OPEN_DATABASE = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
 
 
 def clean_environment(**variables: str) -> dict[str, str]:
@@ -28,7 +30,14 @@ def clean_environment(**variables: str) -> dict[str, str]:
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    # The usual umask, under which files are created readable by everyone unless the app says otherwise.
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, umask=0o022
+    )
+
+
+def modes_in(folder: Path) -> dict[str, int]:
+    return {entry.name: stat.S_IMODE(entry.stat().st_mode) for entry in folder.iterdir()}
 
 
 @cache
@@ -85,6 +94,59 @@ def test_debug_mode_generates_one_dev_secret_shared_by_processes(tmp_path):
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     # A later process (runserver after migrate, say) reads the same key.
     assert run(["-c", PRINT_SECRET_KEY], env).stdout.strip() in keys
+
+
+def test_debug_mode_writes_var_files_readable_by_the_user_alone(tmp_path):
+    var = tmp_path / "var"
+
+    result = run(["-c", OPEN_DATABASE], clean_environment(DEBUG="1", VAR_DIR=str(var)))
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    assert modes_in(var) == {
+        "db.sqlite3": 0o600,
+        "dev-secret-key": 0o600,
+        "dev-jwt-private-key.pem": 0o600,
+        "dev-sandbox-admin-key": 0o600,
+    }
+
+
+def test_start_up_takes_others_access_away_from_existing_var_files(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    var.chmod(0o755)
+    for name, mode in {"db.sqlite3": 0o644, "db.sqlite3-journal": 0o664, "notes.txt": 0o640}.items():
+        (var / name).write_bytes(b"")
+        (var / name).chmod(mode)
+
+    result = run(["-c", "import django; django.setup()"], clean_environment(DEBUG="1", VAR_DIR=str(var)))
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    assert {name: mode for name, mode in modes_in(var).items() if mode != 0o600} == {}
+
+
+def test_shared_sticky_folder_as_var_dir_stops_start_up_and_keeps_its_mode(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # like /tmp
+
+    result = run(["-c", "import django; django.setup()"], clean_environment(DEBUG="1", VAR_DIR=str(shared)))
+
+    assert result.returncode != 0
+    assert "VAR_DIR" in result.stderr.strip().splitlines()[-1]
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
+def test_sandbox_admin_key_is_generated_once_per_var_dir_not_a_constant(tmp_path):
+    env = clean_environment(DEBUG="1", VAR_DIR=str(tmp_path / "one"))
+
+    keys = {run(["-c", PRINT_ADMIN_KEY], env).stdout.strip() for _ in range(2)}
+    elsewhere = run(["-c", PRINT_ADMIN_KEY], clean_environment(DEBUG="1", VAR_DIR=str(tmp_path / "two")))
+
+    assert keys == {(tmp_path / "one" / "dev-sandbox-admin-key").read_text()}
+    assert len(keys.pop()) >= 40
+    assert elsewhere.stdout.strip() not in {"", "sandbox-admin-key", *keys}
 
 
 def test_read_or_create_from_racing_threads_yields_one_value(tmp_path):
