@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -43,6 +44,22 @@ def env_required(name: str, purpose: str) -> str:
     return value
 
 
+def env_origin(name: str, default: str) -> str:
+    """Return a variable holding an address like https://blog.example.com (no path), else ``default``."""
+    value = os.environ.get(name, "").strip().rstrip("/") or default
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in {"http", "https"} and bool(parts.hostname) and "*" not in parts.netloc
+    except ValueError:  # a malformed IPv6 literal or port
+        usable = False
+    if not usable or parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"Set the {name} environment variable to this site's scheme, host and port, "
+            f"like https://blog.example.com (no path), not {value!r}."
+        )
+    return value
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 if DEBUG:
@@ -54,6 +71,11 @@ if DEBUG:
 else:
     SECRET_KEY = env_required("SECRET_KEY", "a long random string that signs sessions and CSRF tokens")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or env_required("ALLOWED_HOSTS", "this site's host names, comma separated").split(",")
+
+# This site's own address, for the URLs the server builds without a request: the sandbox's
+# endpoints, the default redirect URI, the JWT issuer. Never the request's Host header: the
+# client chooses it, and ALLOWED_HOSTS does not check the port.
+SITE_URL = env_origin("SITE_URL", "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -245,7 +267,7 @@ if KAKAO_SANDBOX:
     KAKAO_ADMIN_KEY = read_or_create(
         VAR_DIR / "dev-sandbox-admin-key", lambda: secrets.token_urlsafe(32).encode()
     ).decode()
-    # Empty URLs mean "this site's /sandbox/kakao", resolved per request.
+    # Empty URLs mean "this site's /sandbox/kakao", at SITE_URL.
     KAKAO_AUTH_URL = ""
     KAKAO_API_URL = ""
 else:
@@ -255,7 +277,7 @@ else:
     KAKAO_ADMIN_KEY = os.environ.get("KAKAO_ADMIN_KEY", "")
     KAKAO_AUTH_URL = os.environ.get("KAKAO_AUTH_URL", "https://kauth.kakao.com").rstrip("/")
     KAKAO_API_URL = os.environ.get("KAKAO_API_URL", "https://kapi.kakao.com").rstrip("/")
-# Empty: this site's /accounts/kakao/callback/. In production set it to the exact URI
+# Empty: SITE_URL's /accounts/kakao/callback/. In production set it to the exact URI
 # registered in the Kakao console.
 KAKAO_REDIRECT_URI = os.environ.get("KAKAO_REDIRECT_URI", "")
 KAKAO_SCOPE = os.environ.get("KAKAO_SCOPE", "")
@@ -274,9 +296,7 @@ else:
     JWT_PRIVATE_KEY = env_required("JWT_PRIVATE_KEY", "the PEM RSA private key that signs our JWTs")
 # After a key change, put the old public key(s) here so tokens it signed verify until they expire.
 JWT_PREVIOUS_PUBLIC_KEYS = split_pem_blocks(os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", ""))
-JWT_ISSUER = os.environ.get("JWT_ISSUER", "").strip() or (
-    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
-)
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "").strip() or SITE_URL
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "").strip()  # empty: tokens carry no "aud"
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300")))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600))))

@@ -154,7 +154,7 @@ start() {
   set_env KAKAO_API_URL "$sandbox"
   set_env KAKAO_REDIRECT_URI "$site/accounts/kakao/callback/"
   set_env JWT_PRIVATE_KEY_FILE "$dir/jwt-private-key.pem"
-  set_env JWT_ISSUER "$site"
+  set_env SITE_URL "$site"  # nginx's address; also the JWT issuer
   set_env TRUSTED_PROXY_HOPS 1
   set_env WEB_CONCURRENCY "${WEB_CONCURRENCY:-1}"
   if [ "${CLUSTER_REDIS:-0}" = 1 ]; then

@@ -21,6 +21,9 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 SYSTEM_VARIABLES = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT"}
 PRINT_SECRET_KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
 PRINT_ADMIN_KEY = "import django; django.setup(); from django.conf import settings; print(settings.KAKAO_ADMIN_KEY)"
+PRINT_SITE_URL_AND_ISSUER = (
+    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.JWT_ISSUER)"
+)
 OPEN_DATABASE = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
 
 
@@ -77,6 +80,46 @@ def test_production_with_full_environment_passes_deploy_check(production):
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], clean_environment(**production))
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("mode", "variables", "expected"),
+    [
+        ("debug", {}, "http://127.0.0.1:8000"),
+        ("debug", {"SITE_URL": "http://127.0.0.1:8123/"}, "http://127.0.0.1:8123"),
+        ("production", {}, "https://blog.example.com"),
+        ("production", {"ALLOWED_HOSTS": ".example.com"}, "https://example.com"),
+        ("production", {"SITE_URL": "https://www.example.com"}, "https://www.example.com"),
+    ],
+)
+def test_site_url_comes_from_the_environment_or_a_safe_default_and_names_the_issuer(
+    tmp_path, production, mode, variables, expected
+):
+    base = production if mode == "production" else {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
+
+    result = run(["-c", PRINT_SITE_URL_AND_ISSUER], clean_environment(**{**base, **variables}))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [expected, expected]
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"SITE_URL": "blog.example.com"},
+        {"SITE_URL": "ftp://blog.example.com"},
+        {"SITE_URL": "https://blog.example.com/blog/"},
+        {"SITE_URL": "https://blog.example.com/?next=/"},
+        {"SITE_URL": "https://[::1"},
+        {"ALLOWED_HOSTS": "*"},
+    ],
+    ids=["no-scheme", "ftp", "path", "query", "broken-ipv6", "wildcard-host"],
+)
+def test_production_without_a_usable_site_url_stops_naming_it(production, variables):
+    result = run(["-c", "import django; django.setup()"], clean_environment(**{**production, **variables}))
+
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr.strip().splitlines()[-1]
 
 
 def test_debug_mode_generates_one_dev_secret_shared_by_processes(tmp_path):
