@@ -248,12 +248,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Every handler redacts codes, states and tokens from what it writes (config/logging.py):
+# runserver's access log prints whole request lines, the callback's among them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "config.logging.RedactSecretsFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Replace the handlers of Django's default logging (they have no filter): to the root's.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 # Kakao Login (accounts/kakao.py). With no KAKAO_CLIENT_ID in debug mode, the built-in
