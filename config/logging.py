@@ -1,4 +1,4 @@
-"""Keep OAuth secrets out of the logs: the values of code, state and token query parameters.
+"""What our logs leave out: OAuth secrets in any URL, and a line per request during an outage.
 
 An access log prints each request line, and the callback's carries Kakao's one-time code and
 our state (``/accounts/kakao/callback/?code=...&state=...``); a link or an error message may
@@ -41,3 +41,10 @@ class RedactSecretsFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class DropServiceUnavailableFilter(logging.Filter):
+    """Drop django.request's line for each 503: config/outage.py logs an outage once, not per request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 503

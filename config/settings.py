@@ -99,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.instance.InstanceHeaderMiddleware",
+    # Database or cache down: 503 with Retry-After, logged once per incident (config/outage.py).
+    "config.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,7 +255,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "config.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "config.logging.RedactSecretsFilter"},
+        "drop_service_unavailable": {"()": "config.logging.DropServiceUnavailableFilter"},
+    },
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
     },
@@ -266,6 +271,7 @@ LOGGING = {
         # Replace the handlers of Django's default logging (they have no filter): to the root's.
         "django": {"handlers": [], "level": "INFO"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["drop_service_unavailable"]},
         "django.db.backends": {"level": "INFO"},
     },
 }

@@ -31,4 +31,5 @@ if settings.KAKAO_SANDBOX:
 handler400 = "blog.views.bad_request"
 handler403 = "blog.views.permission_denied"
 handler404 = "blog.views.page_not_found"
-handler500 = "blog.views.server_error"
+# 503 when the database or cache is down (config/outage.py), else the blog's 500 page.
+handler500 = "config.outage.server_error"
