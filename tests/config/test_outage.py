@@ -22,20 +22,35 @@ def outage_logs(caplog) -> list[tuple[str, int]]:
     ]
 
 
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite database file")
+
+
+def port_where_nothing_listens() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def dead_database(transactional_db, tmp_path):
-    """The test database, swapped for a file SQLite cannot open (its folder does not exist)."""
-    name = connection.settings_dict["NAME"]
+    """The test database made unreachable: a file SQLite cannot open, a port where no server listens."""
+    saved = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict["NAME"] = str(tmp_path / "gone" / "db.sqlite3")
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = str(tmp_path / "gone" / "db.sqlite3")  # its folder does not exist
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(port_where_nothing_listens()))
     yield
     connection.close()
-    connection.settings_dict["NAME"] = name
+    connection.settings_dict.update(saved)
 
 
 @pytest.fixture
 def locked_database(transactional_db):
-    """The test database, held under an exclusive lock by another connection; ours waits 50 ms at most."""
+    """The SQLite test database, held under an exclusive lock by another connection; ours waits 50 ms at most."""
+    sqlite_only()
     options = connection.settings_dict["OPTIONS"]
     connection.close()
     connection.settings_dict["OPTIONS"] = {**options, "timeout": 0.05}
@@ -115,12 +130,8 @@ def test_many_requests_during_an_outage_log_one_warning_and_no_traceback(dead_da
 
 @pytest.mark.django_db
 def test_page_while_the_cache_is_unreachable_is_503(settings, visitor, make_user):
-    with socket.socket() as probe:  # a port where nothing listens
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0"}
-    }
+    redis_url = f"redis://127.0.0.1:{port_where_nothing_listens()}/0"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     visitor.force_login(make_user("minji"))
 
     response = visitor.get("/accounts/flow/")  # the flow inspector reads its record from the cache
@@ -131,6 +142,7 @@ def test_page_while_the_cache_is_unreachable_is_503(settings, visitor, make_user
 
 @pytest.mark.django_db
 def test_mistake_in_sql_is_a_bug_not_an_outage():
+    sqlite_only()  # PostgreSQL reports it as ProgrammingError, never taken for an outage
     with pytest.raises(OperationalError) as raised, connection.cursor() as cursor:
         cursor.execute("SELECT * FROM no_such_table")
 
