@@ -9,11 +9,13 @@ PORT ?= 8000
 
 .PHONY: run test lint browser serve cluster messages clean
 
+# SITE_URL is the address the blog names itself by (redirect URI, sandbox, JWT issuer):
+# set it yourself when HOST is 0.0.0.0.
 run: $(VENV)/.requirements
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.requirements-dev browser
 	$(BIN)/ruff check .

@@ -123,16 +123,20 @@ class KakaoEndpoints:
 
 
 def endpoints(request: HttpRequest) -> KakaoEndpoints:
-    """Return Kakao's base URLs; in sandbox mode, this site's own /sandbox/kakao."""
+    """Return Kakao's base URLs; in sandbox mode, this site's own /sandbox/kakao at SITE_URL.
+
+    Nothing comes from ``request``: its Host header is the client's to choose, and the code
+    exchange would send our client secret and PKCE verifier to whatever server it names.
+    """
     if settings.KAKAO_SANDBOX:
-        sandbox = request.build_absolute_uri(SANDBOX_PATH)
+        sandbox = settings.SITE_URL + SANDBOX_PATH
         return KakaoEndpoints(auth_url=sandbox, api_url=sandbox)
     return KakaoEndpoints(auth_url=settings.KAKAO_AUTH_URL, api_url=settings.KAKAO_API_URL)
 
 
 def redirect_uri(request: HttpRequest) -> str:
-    """Return the one registered redirect URI; no request parameter can change it."""
-    return settings.KAKAO_REDIRECT_URI or request.build_absolute_uri(reverse("accounts:kakao_callback"))
+    """Return the one registered redirect URI; nothing in the request (parameter or Host) can change it."""
+    return settings.KAKAO_REDIRECT_URI or settings.SITE_URL + reverse("accounts:kakao_callback")
 
 
 def _oauth_session(*, redirect_uri: str = "") -> OAuth2Session:

@@ -135,9 +135,13 @@ def error_handler(status_code: int, page_view: str) -> Callable[..., HttpRespons
     """Return a Django error handler (handler404...): JSON under /api/, the site's page elsewhere."""
 
     def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-        if not request.path.startswith("/api/"):
-            view = import_string(page_view)
-            return view(request) if status_code == 500 else view(request, exception)
+        view = import_string(page_view)
+        if status_code == 500:
+            response = view(request)  # it may know better: an outage is a 503, JSON under /api/ too
+            if response.status_code != 500 or not request.path.startswith("/api/"):
+                return response
+        elif not request.path.startswith("/api/"):
+            return view(request, exception)
         answer = 413 if isinstance(exception, RequestDataTooBig) else status_code
         code, detail = DJANGO_ERRORS[answer]
         return JsonResponse({"detail": str(detail), "code": code}, status=answer)

@@ -4,7 +4,10 @@ Every value can be changed from the environment without editing this file; gunic
 command-line options (``--bind``, ``--workers``) win over both.
 """
 
+import logging
 import os
+
+from config.logging import RedactSecretsFilter
 
 # One listening address; behind nginx, a loopback port or a unix socket ("unix:/run/blog.sock").
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
@@ -43,3 +46,10 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # Never log query strings: an authorization code rides in the callback's.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def on_starting(server) -> None:
+    """Redact codes and tokens from gunicorn's own logs too: its error log prints a failed request's URI."""
+    # On the loggers, not their handlers: gunicorn replaces the handlers when it reopens log files.
+    for name in ("gunicorn.access", "gunicorn.error"):
+        logging.getLogger(name).addFilter(RedactSecretsFilter())

@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -16,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from accounts.keys import generate_private_key_pem, split_pem_blocks
-from config.devfiles import read_or_create
+from config.devfiles import private_file, private_folder, read_or_create
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -43,9 +44,26 @@ def env_required(name: str, purpose: str) -> str:
     return value
 
 
+def env_origin(name: str, default: str) -> str:
+    """Return a variable holding an address like https://blog.example.com (no path), else ``default``."""
+    value = os.environ.get(name, "").strip().rstrip("/") or default
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in {"http", "https"} and bool(parts.hostname) and "*" not in parts.netloc
+    except ValueError:  # a malformed IPv6 literal or port
+        usable = False
+    if not usable or parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"Set the {name} environment variable to this site's scheme, host and port, "
+            f"like https://blog.example.com (no path), not {value!r}."
+        )
+    return value
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 if DEBUG:
+    private_folder(VAR_DIR)
     SECRET_KEY = os.environ.get("SECRET_KEY") or read_or_create(
         VAR_DIR / "dev-secret-key", lambda: secrets.token_urlsafe(50).encode()
     ).decode()
@@ -53,6 +71,11 @@ if DEBUG:
 else:
     SECRET_KEY = env_required("SECRET_KEY", "a long random string that signs sessions and CSRF tokens")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or env_required("ALLOWED_HOSTS", "this site's host names, comma separated").split(",")
+
+# This site's own address, for the URLs the server builds without a request: the sandbox's
+# endpoints, the default redirect URI, the JWT issuer. Never the request's Host header: the
+# client chooses it, and ALLOWED_HOSTS does not check the port.
+SITE_URL = env_origin("SITE_URL", "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -76,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.instance.InstanceHeaderMiddleware",
+    # Database or cache down: 503 with Retry-After, logged once per incident (config/outage.py).
+    "config.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,9 +142,14 @@ TEMPLATES = [
     },
 ]
 
+# Lower case: not a setting, so its password never shows among the settings on a debug page.
+database_url = os.environ.get("DATABASE_URL", "").strip()
+if not database_url:
+    # SQLite creates its file with the umask (readable by everyone): create it for this user alone first.
+    database_url = f"sqlite:///{private_file(private_folder(VAR_DIR) / 'db.sqlite3')}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        database_url,
         # Persistent connections save a TCP + auth round trip per request on PostgreSQL;
         # docs/performance.md has the figure.
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
@@ -127,7 +157,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Take the write lock when a transaction starts: two deferred transactions that both
     # read and then write (two first logins at once) deadlock with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
@@ -223,12 +252,30 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Every handler redacts codes, states and tokens from what it writes (config/logging.py):
+# runserver's access log prints whole request lines, the callback's among them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "redact_secrets": {"()": "config.logging.RedactSecretsFilter"},
+        "drop_service_unavailable": {"()": "config.logging.DropServiceUnavailableFilter"},
+    },
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Replace the handlers of Django's default logging (they have no filter): to the root's.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["drop_service_unavailable"]},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 # Kakao Login (accounts/kakao.py). With no KAKAO_CLIENT_ID in debug mode, the built-in
@@ -238,9 +285,12 @@ KAKAO_SANDBOX = DEBUG and not KAKAO_CLIENT_ID
 if KAKAO_SANDBOX:
     KAKAO_CLIENT_ID = "sandbox-rest-api-key"
     KAKAO_CLIENT_SECRET = "sandbox-client-secret"
-    KAKAO_ADMIN_KEY = "sandbox-admin-key"
+    # The admin key deactivates any user through the unlink callback: a secret, even in development.
+    KAKAO_ADMIN_KEY = read_or_create(
+        VAR_DIR / "dev-sandbox-admin-key", lambda: secrets.token_urlsafe(32).encode()
+    ).decode()
     KAKAO_APP_ID = "1000001"  # the sandbox's app; its dev tokens can also be minted for app 1000002
-    # Empty URLs mean "this site's /sandbox/kakao", resolved per request.
+    # Empty URLs mean "this site's /sandbox/kakao", at SITE_URL.
     KAKAO_AUTH_URL = ""
     KAKAO_API_URL = ""
 else:
@@ -258,7 +308,7 @@ else:
         )
     KAKAO_AUTH_URL = os.environ.get("KAKAO_AUTH_URL", "https://kauth.kakao.com").rstrip("/")
     KAKAO_API_URL = os.environ.get("KAKAO_API_URL", "https://kapi.kakao.com").rstrip("/")
-# Empty: this site's /accounts/kakao/callback/. In production set it to the exact URI
+# Empty: SITE_URL's /accounts/kakao/callback/. In production set it to the exact URI
 # registered in the Kakao console.
 KAKAO_REDIRECT_URI = os.environ.get("KAKAO_REDIRECT_URI", "")
 KAKAO_SCOPE = os.environ.get("KAKAO_SCOPE", "")
@@ -277,9 +327,7 @@ else:
     JWT_PRIVATE_KEY = env_required("JWT_PRIVATE_KEY", "the PEM RSA private key that signs our JWTs")
 # After a key change, put the old public key(s) here so tokens it signed verify until they expire.
 JWT_PREVIOUS_PUBLIC_KEYS = split_pem_blocks(os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", ""))
-JWT_ISSUER = os.environ.get("JWT_ISSUER", "").strip() or (
-    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
-)
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "").strip() or SITE_URL
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "").strip()  # empty: tokens carry no "aud"
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300")))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600))))

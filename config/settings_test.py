@@ -4,6 +4,9 @@ import os
 import tempfile
 
 os.environ.setdefault("DEBUG", "1")
+# The test client's host: URLs the server builds (redirect URI, sandbox endpoints, JWT issuer)
+# match the requests it makes. live_server tests point SITE_URL at the live server (tests/conftest.py).
+os.environ["SITE_URL"] = "http://testserver"
 
 from config.settings import *  # noqa: F403
 

@@ -32,4 +32,5 @@ if settings.KAKAO_SANDBOX:
 handler400 = api.error_handler(400, "blog.views.bad_request")
 handler403 = api.error_handler(403, "blog.views.permission_denied")
 handler404 = api.error_handler(404, "blog.views.page_not_found")
-handler500 = api.error_handler(500, "blog.views.server_error")
+# 503 when the database or cache is down (config/outage.py), else the blog's 500 page.
+handler500 = api.error_handler(500, "config.outage.server_error")

@@ -6,6 +6,7 @@
 #   scripts/cluster.sh run [DIR]   start, print the URLs, wait; Ctrl-C (or exit) stops everything
 #   scripts/cluster.sh start DIR   start in the background; DIR/cluster.env lists the URLs and pids
 #   scripts/cluster.sh stop DIR    stop what start started
+#   scripts/cluster.sh nginx-conf DIR PORT UPSTREAM...   only write DIR/nginx/nginx.conf (for tests)
 #
 # Environment: CLUSTER_INSTANCES (default 2), CLUSTER_PORT (nginx; default a free port),
 # WEB_CONCURRENCY (gunicorn workers per instance, default 1), CLUSTER_REDIS=1 (a Redis of
@@ -20,7 +21,7 @@ PY=$ROOT/.venv/bin/python
 GUNICORN=$ROOT/.venv/bin/gunicorn
 NGINX=/usr/sbin/nginx
 
-usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR | nginx-conf DIR PORT UPSTREAM..." >&2; exit 2; }
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -105,15 +106,23 @@ write_nginx_conf() {
     echo "  }"
     echo "  server {"
     echo "    listen 127.0.0.1:$port;"
+    echo "    proxy_http_version 1.1;"
+    echo "    proxy_set_header Connection \"\";"
+    echo "    proxy_set_header Host \$http_host;"
+    echo "    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
+    echo "    proxy_set_header X-Forwarded-Proto \$scheme;"
+    echo "    proxy_connect_timeout 2s;"
+    # An instance that is down: try the next one. nginx never passes a POST on once an
+    # instance received it; docs/production.md explains both locations.
+    echo "    proxy_next_upstream error timeout;"
     echo "    location / {"
     echo "      proxy_pass http://blog;"
-    echo "      proxy_http_version 1.1;"
-    echo "      proxy_set_header Connection \"\";"
-    echo "      proxy_set_header Host \$http_host;"
-    echo "      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
-    echo "      proxy_set_header X-Forwarded-Proto \$scheme;"
-    echo "      proxy_next_upstream error timeout;"
-    echo "      proxy_connect_timeout 2s;"
+    echo "    }"
+    # A GET, but not one to repeat: the instance that died may have spent Kakao's one-time
+    # code already, and the replay would answer KOE320.
+    echo "    location /accounts/kakao/callback/ {"
+    echo "      proxy_pass http://blog;"
+    echo "      proxy_next_upstream off;"
     echo "    }"
     echo "  }"
     echo "}"
@@ -155,7 +164,7 @@ start() {
   set_env KAKAO_API_URL "$sandbox"
   set_env KAKAO_REDIRECT_URI "$site/accounts/kakao/callback/"
   set_env JWT_PRIVATE_KEY_FILE "$dir/jwt-private-key.pem"
-  set_env JWT_ISSUER "$site"
+  set_env SITE_URL "$site"  # nginx's address; also the JWT issuer
   set_env TRUSTED_PROXY_HOPS 1
   set_env WEB_CONCURRENCY "${WEB_CONCURRENCY:-1}"
   if [ "${CLUSTER_REDIS:-0}" = 1 ]; then
@@ -213,6 +222,7 @@ case ${1:-} in
     start "$2"
     ;;
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
+  nginx-conf) [ $# -ge 4 ] || usage; shift; write_nginx_conf "$@" ;;
   run)
     dir=${2:-}
     if [ -z "$dir" ]; then

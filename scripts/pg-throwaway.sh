@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start or stop a throwaway PostgreSQL cluster on loopback, owned by the postgres user.
 #   scripts/pg-throwaway.sh start DIR PORT   -> prints nothing; server listens on 127.0.0.1:PORT
+#                                               (a cluster stopped in DIR starts again, data kept)
 #   scripts/pg-throwaway.sh stop DIR
 # Installs Debian's postgresql when missing. PostgreSQL refuses to run as root, hence runuser.
 set -euo pipefail
@@ -23,7 +24,7 @@ case $action in
     bin=$(pg_bin)
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
-    as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync >/dev/null
+    [ -f "$dir/data/PG_VERSION" ] || as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync >/dev/null
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
       "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
     ;;

@@ -25,6 +25,17 @@ def _empty_cache():
 
 
 @pytest.fixture
+def live_server(live_server, settings):
+    """pytest-django's live server, made this site's own address (SITE_URL) for the test.
+
+    The redirect URI and, in sandbox mode, the Kakao endpoints are built from SITE_URL, so a
+    login through the live server must come back to it.
+    """
+    settings.SITE_URL = live_server.url
+    return live_server
+
+
+@pytest.fixture
 def make_user(django_user_model):
     """Return a factory of local users: make_user("minji", nickname="민지")."""
 

@@ -4,6 +4,7 @@ import time
 
 import jwt as pyjwt
 import pytest
+from django.conf import settings
 from joserfc import jwt as jose_jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
@@ -24,7 +25,7 @@ def test_joserfc_verifies_our_access_token_with_only_the_jwks(make_user, jwks_do
 
     token = jose_jwt.decode(access_token, KeySet.import_key_set(jwks_document), algorithms=["RS256"])
     jose_jwt.JWTClaimsRegistry(
-        iss={"essential": True, "value": "http://127.0.0.1:8000"},
+        iss={"essential": True, "value": settings.JWT_ISSUER},
         sub={"essential": True, "value": str(user.pk)},
         exp={"essential": True},
     ).validate(token.claims)
@@ -47,6 +48,6 @@ def test_pyjwt_finds_the_key_by_kid_in_the_jwks_and_verifies_the_token(make_user
     access_token = tokens.issue_tokens(user).access
 
     signing_key = pyjwt.PyJWKSet.from_dict(jwks_document)[pyjwt.get_unverified_header(access_token)["kid"]]
-    claims = pyjwt.decode(access_token, signing_key, algorithms=["RS256"], issuer="http://127.0.0.1:8000")
+    claims = pyjwt.decode(access_token, signing_key, algorithms=["RS256"], issuer=settings.JWT_ISSUER)
 
     assert claims["sub"] == str(user.pk)

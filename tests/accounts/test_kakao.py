@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from django.conf import settings
 from django.test import override_settings
 from django.utils import translation
 from hypothesis import given
@@ -413,7 +414,7 @@ def test_unlink_without_token_uses_admin_key_and_target_id(kakao_http):
     kakao_http.post(SANDBOX + "/v1/user/unlink", json={"id": 123456789})
     kakao.unlink(endpoints=ENDPOINTS, kakao_id="123456789")
     call = kakao_http.calls[0]
-    assert call.request.headers["Authorization"] == "KakaoAK sandbox-admin-key"
+    assert call.request.headers["Authorization"] == f"KakaoAK {settings.KAKAO_ADMIN_KEY}"
     assert form_of(call) == {"target_id_type": "user_id", "target_id": "123456789"}
     assert 0 < call.request.req_kwargs["timeout"] <= 5
 

@@ -4,6 +4,7 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import Identity, User
@@ -21,7 +22,11 @@ from tests.accounts.kakao_flow import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
 UNLINK_CALLBACK = "/accounts/kakao/unlink/"
-ADMIN_KEY_HEADER = "KakaoAK sandbox-admin-key"
+
+
+def admin_key_header() -> str:
+    """Return the Authorization header Kakao's unlink callback carries: this site's admin key."""
+    return f"KakaoAK {settings.KAKAO_ADMIN_KEY}"
 
 
 @pytest.fixture
@@ -94,7 +99,7 @@ def test_delete_when_kakao_forgot_the_token_unlinks_with_admin_key(client, kakao
     assert client.post("/accounts/delete/").status_code == 302
     first, second = unlink_calls(kakao_http)
     assert first.request.headers["Authorization"].startswith("Bearer ")
-    assert second.request.headers["Authorization"] == ADMIN_KEY_HEADER
+    assert second.request.headers["Authorization"] == admin_key_header()
     assert parse_qs(second.request.body) == {"target_id_type": ["user_id"], "target_id": ["123456789"]}
     assert not User.objects.filter(pk=kakao_user.pk).exists()
 
@@ -127,11 +132,13 @@ def test_delete_leaves_other_users_and_their_posts(client, kakao_user, kakao_htt
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "", "KakaoAK wrong-key", "Bearer sandbox-admin-key", "sandbox-admin-key", "KakaoAK sandbox-admin-key "],
+    [None, "", "KakaoAK wrong-key", "Bearer {key}", "{key}", "KakaoAK {key} "],
     ids=["missing", "empty", "wrong-key", "bearer", "bare-key", "trailing-space"],
 )
 def test_unlink_callback_without_the_admin_key_is_401_and_changes_nothing(client, kakao_user, authorization):
-    headers = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
+    headers = (
+        {} if authorization is None else {"HTTP_AUTHORIZATION": authorization.format(key=settings.KAKAO_ADMIN_KEY)}
+    )
     response = Client().post(UNLINK_CALLBACK, {"app_id": "1", "user_id": "123456789"}, **headers)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_admin_key"
@@ -149,14 +156,14 @@ def test_unlink_callback_with_no_admin_key_configured_refuses_everyone(client, k
 def test_unlink_callback_with_admin_key_deactivates_the_user(client, kakao_user, method):
     kakao = Client(enforce_csrf_checks=True)
     params = {"app_id": "1234", "user_id": "123456789", "referrer_type": "UNLINK_FROM_APPS"}
-    response = getattr(kakao, method)(UNLINK_CALLBACK, params, HTTP_AUTHORIZATION=ADMIN_KEY_HEADER)
+    response = getattr(kakao, method)(UNLINK_CALLBACK, params, HTTP_AUTHORIZATION=admin_key_header())
     assert response.status_code == 200
     assert response.json() == {"user_id": "123456789", "deactivated": True}
     assert not User.objects.get(pk=kakao_user.pk).is_active
 
 
 def test_unlink_callback_for_unknown_user_answers_deactivated_false(client, kakao_user):
-    response = Client().post(UNLINK_CALLBACK, {"user_id": "999999"}, HTTP_AUTHORIZATION=ADMIN_KEY_HEADER)
+    response = Client().post(UNLINK_CALLBACK, {"user_id": "999999"}, HTTP_AUTHORIZATION=admin_key_header())
     assert response.status_code == 200
     assert response.json() == {"user_id": "999999", "deactivated": False}
     assert User.objects.get(pk=kakao_user.pk).is_active
@@ -164,18 +171,18 @@ def test_unlink_callback_for_unknown_user_answers_deactivated_false(client, kaka
 
 @pytest.mark.parametrize("params", [{}, {"user_id": ""}, {"user_id": "abc"}])
 def test_unlink_callback_without_a_numeric_user_id_is_400(client, params):
-    response = Client().post(UNLINK_CALLBACK, params, HTTP_AUTHORIZATION=ADMIN_KEY_HEADER)
+    response = Client().post(UNLINK_CALLBACK, params, HTTP_AUTHORIZATION=admin_key_header())
     assert response.status_code == 400
 
 
 def test_unlinked_user_is_logged_out_of_open_pages(client, kakao_user):
     assert "홍길동" in header_of(client)
-    Client().post(UNLINK_CALLBACK, {"user_id": "123456789"}, HTTP_AUTHORIZATION=ADMIN_KEY_HEADER)
+    Client().post(UNLINK_CALLBACK, {"user_id": "123456789"}, HTTP_AUTHORIZATION=admin_key_header())
     assert "홍길동" not in header_of(client)
 
 
 def test_unlinked_user_logging_in_again_sees_disabled_account_page(client, kakao_user, kakao_http):
-    Client().post(UNLINK_CALLBACK, {"user_id": "123456789"}, HTTP_AUTHORIZATION=ADMIN_KEY_HEADER)
+    Client().post(UNLINK_CALLBACK, {"user_id": "123456789"}, HTTP_AUTHORIZATION=admin_key_header())
     browser = Client()
     stub_kakao_success(kakao_http)
     state = start_login(browser)["state"]

@@ -344,7 +344,7 @@ def test_failing_page_shows_styled_500_without_details(author):
 
 
 @pytest.mark.urls(__name__)
-def test_database_outage_still_shows_styled_500_to_logged_in_reader(author):
+def test_database_outage_shows_styled_503_to_logged_in_reader(author):
     failing_client = Client(raise_request_exception=False)
     failing_client.force_login(author)
 
@@ -353,5 +353,5 @@ def test_database_outage_still_shows_styled_500_to_logged_in_reader(author):
 
     with connection.execute_wrapper(database_down):
         response = failing_client.get("/")
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert 'class="error-page"' in response.content.decode()

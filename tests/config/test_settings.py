@@ -20,6 +20,11 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 # (a developer's DATABASE_URL, REDIS_URL, KAKAO_*...) would change what is tested.
 SYSTEM_VARIABLES = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT"}
 PRINT_SECRET_KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+PRINT_ADMIN_KEY = "import django; django.setup(); from django.conf import settings; print(settings.KAKAO_ADMIN_KEY)"
+PRINT_SITE_URL_AND_ISSUER = (
+    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.JWT_ISSUER)"
+)
+OPEN_DATABASE = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
 
 
 def clean_environment(**variables: str) -> dict[str, str]:
@@ -28,7 +33,14 @@ def clean_environment(**variables: str) -> dict[str, str]:
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    # The usual umask, under which files are created readable by everyone unless the app says otherwise.
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, umask=0o022
+    )
+
+
+def modes_in(folder: Path) -> dict[str, int]:
+    return {entry.name: stat.S_IMODE(entry.stat().st_mode) for entry in folder.iterdir()}
 
 
 @cache
@@ -73,6 +85,46 @@ def test_production_with_full_environment_passes_deploy_check(production):
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("mode", "variables", "expected"),
+    [
+        ("debug", {}, "http://127.0.0.1:8000"),
+        ("debug", {"SITE_URL": "http://127.0.0.1:8123/"}, "http://127.0.0.1:8123"),
+        ("production", {}, "https://blog.example.com"),
+        ("production", {"ALLOWED_HOSTS": ".example.com"}, "https://example.com"),
+        ("production", {"SITE_URL": "https://www.example.com"}, "https://www.example.com"),
+    ],
+)
+def test_site_url_comes_from_the_environment_or_a_safe_default_and_names_the_issuer(
+    tmp_path, production, mode, variables, expected
+):
+    base = production if mode == "production" else {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
+
+    result = run(["-c", PRINT_SITE_URL_AND_ISSUER], clean_environment(**{**base, **variables}))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [expected, expected]
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"SITE_URL": "blog.example.com"},
+        {"SITE_URL": "ftp://blog.example.com"},
+        {"SITE_URL": "https://blog.example.com/blog/"},
+        {"SITE_URL": "https://blog.example.com/?next=/"},
+        {"SITE_URL": "https://[::1"},
+        {"ALLOWED_HOSTS": "*"},
+    ],
+    ids=["no-scheme", "ftp", "path", "query", "broken-ipv6", "wildcard-host"],
+)
+def test_production_without_a_usable_site_url_stops_naming_it(production, variables):
+    result = run(["-c", "import django; django.setup()"], clean_environment(**{**production, **variables}))
+
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr.strip().splitlines()[-1]
+
+
 def test_debug_mode_generates_one_dev_secret_shared_by_processes(tmp_path):
     env = clean_environment(DEBUG="1", VAR_DIR=str(tmp_path))
     commands = [["-c", PRINT_SECRET_KEY] for _ in range(2)]
@@ -88,6 +140,59 @@ def test_debug_mode_generates_one_dev_secret_shared_by_processes(tmp_path):
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     # A later process (runserver after migrate, say) reads the same key.
     assert run(["-c", PRINT_SECRET_KEY], env).stdout.strip() in keys
+
+
+def test_debug_mode_writes_var_files_readable_by_the_user_alone(tmp_path):
+    var = tmp_path / "var"
+
+    result = run(["-c", OPEN_DATABASE], clean_environment(DEBUG="1", VAR_DIR=str(var)))
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    assert modes_in(var) == {
+        "db.sqlite3": 0o600,
+        "dev-secret-key": 0o600,
+        "dev-jwt-private-key.pem": 0o600,
+        "dev-sandbox-admin-key": 0o600,
+    }
+
+
+def test_start_up_takes_others_access_away_from_existing_var_files(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    var.chmod(0o755)
+    for name, mode in {"db.sqlite3": 0o644, "db.sqlite3-journal": 0o664, "notes.txt": 0o640}.items():
+        (var / name).write_bytes(b"")
+        (var / name).chmod(mode)
+
+    result = run(["-c", "import django; django.setup()"], clean_environment(DEBUG="1", VAR_DIR=str(var)))
+
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    assert {name: mode for name, mode in modes_in(var).items() if mode != 0o600} == {}
+
+
+def test_shared_sticky_folder_as_var_dir_stops_start_up_and_keeps_its_mode(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # like /tmp
+
+    result = run(["-c", "import django; django.setup()"], clean_environment(DEBUG="1", VAR_DIR=str(shared)))
+
+    assert result.returncode != 0
+    assert "VAR_DIR" in result.stderr.strip().splitlines()[-1]
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
+def test_sandbox_admin_key_is_generated_once_per_var_dir_not_a_constant(tmp_path):
+    env = clean_environment(DEBUG="1", VAR_DIR=str(tmp_path / "one"))
+
+    keys = {run(["-c", PRINT_ADMIN_KEY], env).stdout.strip() for _ in range(2)}
+    elsewhere = run(["-c", PRINT_ADMIN_KEY], clean_environment(DEBUG="1", VAR_DIR=str(tmp_path / "two")))
+
+    assert keys == {(tmp_path / "one" / "dev-sandbox-admin-key").read_text()}
+    assert len(keys.pop()) >= 40
+    assert elsewhere.stdout.strip() not in {"", "sandbox-admin-key", *keys}
 
 
 def test_read_or_create_from_racing_threads_yields_one_value(tmp_path):
