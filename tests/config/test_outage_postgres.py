@@ -97,6 +97,7 @@ def server(postgres, tmp_path_factory):
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "KAKAO_CLIENT_ID": "outage-test-rest-api-key",
+        "KAKAO_APP_ID": "1000001",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{postgres.port}/postgres",
         "JWT_PRIVATE_KEY_FILE": str(folder / "jwt-private-key.pem"),
         "STATIC_ROOT": str(folder / "static"),
