@@ -164,13 +164,13 @@ def test_runserver_prints_callback_and_token_urls_without_their_values(tmp_path)
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(f"http://127.0.0.1:{port}/.well-known/jwks.json?code=kakao-one-time-code", timeout=2)
+                requests.get(f"http://127.0.0.1:{port}/.well-known/jwks.json?code=kakao-one-time-code", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 assert time.monotonic() < deadline and server.poll() is None, "runserver did not start"
                 time.sleep(0.1)
         requests.get(
-            f"http://127.0.0.1:{port}/no-such-page/?access_token=eyJhbGciOi.our-jwt.sig&state=st4te", timeout=5
+            f"http://127.0.0.1:{port}/no-such-page/?access_token=eyJhbGciOi.our-jwt.sig&state=st4te", timeout=15
         )
     finally:
         server.terminate()
