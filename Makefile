@@ -11,7 +11,6 @@ PORT ?= 8000
 
 run: $(VENV)/.requirements
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -33,7 +32,6 @@ browser:
 serve: $(VENV)/.requirements
 	DEBUG=0 $(BIN)/python manage.py check --deploy
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
-	DEBUG=0 $(BIN)/python manage.py createcachetable
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v 0
 	DEBUG=0 $(BIN)/gunicorn --config config/gunicorn.py --bind $(HOST):$(PORT) config.wsgi
 
