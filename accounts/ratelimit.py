@@ -35,6 +35,8 @@ from accounts.models import RateLimitCounter
 logger = logging.getLogger(__name__)
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+SWEEP_INTERVAL_SECONDS = 60
+_next_sweep = 0.0  # time.monotonic() of this process's next sweep of finished windows
 # Nine digits at most: a typo such as 60000000000/m stops start-up instead of meaning "no limit".
 RATE_PATTERN = re.compile(r"(?P<count>\d{1,9})/(?P<multiplier>[1-9]\d{0,8})?(?P<unit>[smhd])", re.ASCII)
 
@@ -138,10 +140,18 @@ def _count_in_database(key: str, *, expires_at: int, now: float) -> int:
             [key, expires_at],
         )
         (count,) = cursor.fetchone()
-    if count == 1:
-        # A client's first request in a window is a cheap moment to drop finished windows.
-        RateLimitCounter.objects.filter(expires_at__lt=now).delete()
+    _delete_finished_windows(now)
     return count
+
+
+def _delete_finished_windows(now: float) -> None:
+    # At most once a minute per process, on the monotonic clock (a wall clock set back must
+    # not postpone it): each sweep is a write, and on SQLite writes wait for one another.
+    # Two threads that race here both sweep, which is harmless.
+    global _next_sweep
+    if time.monotonic() >= _next_sweep:
+        _next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
+        RateLimitCounter.objects.filter(expires_at__lt=now).delete()
 
 
 class RateLimitMiddleware:
