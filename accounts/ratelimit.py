@@ -35,10 +35,11 @@ from accounts.models import RateLimitCounter
 logger = logging.getLogger(__name__)
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# ASCII digits, nine at most, no zero multiplier: whatever the text, parse_rate() either
+# returns a usable Rate or raises ImproperlyConfigured (int() of 5,000 digits raises ValueError).
+RATE_PATTERN = re.compile(r"(?P<count>\d{1,9})/(?P<multiplier>[1-9]\d{0,8})?(?P<unit>[smhd])", re.ASCII)
 SWEEP_INTERVAL_SECONDS = 60
 _next_sweep = 0.0  # time.monotonic() of this process's next sweep of finished windows
-# Nine digits at most: a typo such as 60000000000/m stops start-up instead of meaning "no limit".
-RATE_PATTERN = re.compile(r"(?P<count>\d{1,9})/(?P<multiplier>[1-9]\d{0,8})?(?P<unit>[smhd])", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,8 @@ def _count_in_redis(cache: RedisCache, key: str, lifetime: int) -> int:
 
 def _count_in_database(key: str, *, expires_at: int, now: float) -> int:
     with db.connections[db.router.db_for_write(RateLimitCounter)].cursor() as cursor:
-        # One upsert (SQLite >= 3.35, PostgreSQL): the database locks the row between reading
-        # and writing the count, which no ORM read-then-save can promise.
+        # One upsert (SQLite >= 3.35, PostgreSQL) is the simplest correct counter: the database
+        # locks the row between reading and writing the count, with no transaction or retry of ours.
         cursor.execute(
             "INSERT INTO accounts_ratelimitcounter (key, expires_at, count) VALUES (%s, %s, 1) "
             "ON CONFLICT (key) DO UPDATE SET count = accounts_ratelimitcounter.count + 1 RETURNING count",
