@@ -13,7 +13,6 @@ PORT ?= 8000
 # set it yourself when HOST is 0.0.0.0.
 run: $(VENV)/.requirements
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -35,7 +34,6 @@ browser:
 serve: $(VENV)/.requirements
 	DEBUG=0 $(BIN)/python manage.py check --deploy
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
-	DEBUG=0 $(BIN)/python manage.py createcachetable
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v 0
 	DEBUG=0 $(BIN)/gunicorn --config config/gunicorn.py --bind $(HOST):$(PORT) config.wsgi
 

@@ -1,14 +1,17 @@
-"""Limit login and token requests per client address, counted in the shared cache.
+"""Limit login and token requests per client address, counted where every instance sees it.
 
 ``settings.RATE_LIMITS`` maps a path prefix to a rate such as ``"30/m"``. Each prefix has
-its own counter per client address and per fixed window (a minute for ``/m``). The
-counters live in the Django cache, so every app instance behind the load balancer adds
-to the same count: ten instances do not mean ten times the limit.
+its own counter per client address and per fixed window (a minute for ``/m``). Every app
+instance behind the load balancer adds to the same counter, so ten instances do not mean
+ten times the limit. The counter lives in Redis when ``settings.RATE_LIMIT_CACHE`` names a
+RedisCache, else in a database table (``RateLimitCounter``). Either way one request adds one
+in a single atomic step: requests that arrive together can never read the same old count.
 
 Over the limit the client gets 429 with ``Retry-After``: the site's error page, or JSON
 under ``/api/``.
 """
 
+import hashlib
 import ipaddress
 import logging
 import math
@@ -16,17 +19,27 @@ import re
 import time
 from dataclasses import dataclass
 
+from django import db
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
+from redis.exceptions import RedisError
+
+from accounts.models import RateLimitCounter
 
 logger = logging.getLogger(__name__)
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-RATE_PATTERN = re.compile(r"(?P<count>\d+)/(?P<multiplier>\d*)(?P<unit>[smhd])")
+# ASCII digits, nine at most, no zero multiplier: whatever the text, parse_rate() either
+# returns a usable Rate or raises ImproperlyConfigured (int() of 5,000 digits raises ValueError).
+RATE_PATTERN = re.compile(r"(?P<count>\d{1,9})/(?P<multiplier>[1-9]\d{0,8})?(?P<unit>[smhd])", re.ASCII)
+SWEEP_INTERVAL_SECONDS = 60
+_next_sweep = 0.0  # time.monotonic() of this process's next sweep of finished windows
 
 
 @dataclass(frozen=True)
@@ -68,10 +81,14 @@ def client_address(request: HttpRequest) -> str:
 def _network_of(address: str) -> str:
     # One IPv6 subscriber usually holds a whole /64: counting single addresses would let
     # them pick a fresh one per request.
+    if not address:
+        return "unknown"
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return address[:64] or "unknown"
+        # Not an address (a misconfigured proxy, or garbage): a digest is a short, printable
+        # key that Redis and PostgreSQL accept whatever the bytes were (NUL, say).
+        return "invalid:" + hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped:
             return str(ip.ipv4_mapped)
@@ -82,19 +99,60 @@ def _network_of(address: str) -> str:
 def hit(*, bucket: str, rate: Rate, now: float) -> int:
     """Count one request in ``bucket``; return 0 if allowed, else the seconds to wait."""
     window = int(now // rate.period)
-    key = f"ratelimit:{bucket}:{window}"
-    cache = caches[settings.RATE_LIMIT_CACHE]
-    # add() creates the counter only if absent, so concurrent first requests don't reset
-    # each other; incr() is atomic on Redis. The key outlives its window by a little.
-    cache.add(key, 0, timeout=rate.period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=rate.period + 1)
-        count = 1
+    window_end = (window + 1) * rate.period
+    count = count_request(f"ratelimit:{bucket}:{window}", expires_at=window_end, now=now)
     if count <= rate.count:
         return 0
-    return max(1, math.ceil((window + 1) * rate.period - now))
+    return max(1, math.ceil(window_end - now))
+
+
+def count_request(key: str, *, expires_at: int, now: float) -> int:
+    """Add one to the counter ``key``, kept until ``expires_at``, and return its new value."""
+    cache = caches[settings.RATE_LIMIT_CACHE]
+    # A second past the window's end, measured from now: the store's clock need not match ours.
+    lifetime = math.ceil(expires_at - now) + 1
+    if isinstance(cache, RedisCache):
+        return _count_in_redis(cache, key, lifetime)
+    if isinstance(cache, LocMemCache):
+        # One process (the tests): add() and incr() each run under the cache's lock.
+        cache.add(key, 0, timeout=lifetime)
+        return cache.incr(key)
+    return _count_in_database(key, expires_at=expires_at, now=now)
+
+
+def _count_in_redis(cache: RedisCache, key: str, lifetime: int) -> int:
+    # Django's cache API has no "increment, creating the key with an expiry"; the redis-py
+    # client behind RedisCache sends INCR and EXPIRE in one MULTI/EXEC round trip.
+    key = cache.make_and_validate_key(key)
+    with cache._cache.get_client(key, write=True).pipeline() as pipeline:
+        pipeline.incr(key)
+        pipeline.expire(key, lifetime)
+        count, _ = pipeline.execute()
+    return count
+
+
+def _count_in_database(key: str, *, expires_at: int, now: float) -> int:
+    with db.connections[db.router.db_for_write(RateLimitCounter)].cursor() as cursor:
+        # One upsert (SQLite >= 3.35, PostgreSQL) is the simplest correct counter: the database
+        # locks the row between reading and writing the count, with no transaction or retry of ours.
+        cursor.execute(
+            "INSERT INTO accounts_ratelimitcounter (key, expires_at, count) VALUES (%s, %s, 1) "
+            "ON CONFLICT (key) DO UPDATE SET count = accounts_ratelimitcounter.count + 1 RETURNING count",
+            [key, expires_at],
+        )
+        (count,) = cursor.fetchone()
+    _delete_finished_windows(now)
+    return count
+
+
+def _delete_finished_windows(now: float) -> None:
+    # At most once a minute per process, on the monotonic clock (a wall clock set back must
+    # not postpone it): each sweep is a write, and on SQLite writes wait for one another.
+    # Two threads that race here both sweep, which is harmless.
+    global _next_sweep
+    if time.monotonic() >= _next_sweep:
+        _next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
+        RateLimitCounter.objects.filter(expires_at__lt=now).delete()
 
 
 class RateLimitMiddleware:
@@ -110,9 +168,9 @@ class RateLimitMiddleware:
             bucket = f"{prefix}:{client_address(request)}"
             try:
                 retry_after = hit(bucket=bucket, rate=rate, now=time.time())
-            except Exception:
-                # A cache outage must not lock everyone out of logging in.
-                logger.exception("Rate limit cache unavailable; letting the request through")
+            except (db.Error, RedisError) as error:
+                # An outage of the counters must not lock everyone out of logging in.
+                logger.warning("Rate-limit counters unavailable, letting the request through: %r", error)
                 retry_after = 0
             if retry_after:  # django.request logs the 429 itself
                 return too_many_requests(request, retry_after)

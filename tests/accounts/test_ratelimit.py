@@ -1,19 +1,32 @@
+import logging
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db import connection, connections
+from django.http import HttpRequest
 from django.test import override_settings
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from accounts import ratelimit
-from accounts.ratelimit import Rate, hit, parse_rate
+from accounts.models import RateLimitCounter
+from accounts.ratelimit import Rate, client_address, hit, parse_rate
 
 LOGIN = "/accounts/kakao/login/"
 API_AUTH = "/api/auth/token/refresh/"
 LIMITS = {"/accounts/kakao/login/": "3/m", "/api/auth/": "2/m"}
+LOCAL_MEMORY = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+DATABASE_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +68,6 @@ def test_api_auth_over_the_limit_answers_json_429(client, clock):
     assert response.status_code == 429
     assert response["Retry-After"] == "50"
     assert response.json() == {"error": "rate_limited", "detail": "Too many requests. Try again in 50 seconds."}
-
-
-@override_settings(RATE_LIMITS=LIMITS)
-def test_limit_resets_in_the_next_window(client, clock):
-    get_many(client, LOGIN, 4)
-    clock.now += 50
-
-    assert client.get(LOGIN).status_code == 302
 
 
 @override_settings(RATE_LIMITS=LIMITS)
@@ -129,16 +134,6 @@ def test_a_limit_set_to_off_lets_every_request_through(client, clock):
     assert {r.status_code for r in responses} == {302}
 
 
-@override_settings(RATE_LIMITS=LIMITS)
-def test_cache_outage_lets_requests_through(client, clock, monkeypatch):
-    def broken_hit(**kwargs):
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(ratelimit, "hit", broken_hit)
-
-    assert [r.status_code for r in get_many(client, LOGIN, 5)] == [302] * 5
-
-
 @pytest.mark.parametrize(
     ("text", "rate"),
     [("30/m", Rate(30, 60)), ("5/10s", Rate(5, 10)), ("100/h", Rate(100, 3600)), ("1000/d", Rate(1000, 86400))],
@@ -147,21 +142,67 @@ def test_rates_are_read_from_their_short_form(text, rate):
     assert parse_rate(text) == rate
 
 
-@pytest.mark.parametrize("text", ["30", "30/min", "m/30", "-1/m"])
+@pytest.mark.parametrize(
+    "text", ["30", "30/min", "m/30", "-1/m", "5/0s", "٣/m", pytest.param("9" * 5000 + "/m", id="5000-digits/m")]
+)
 def test_malformed_rate_stops_with_a_message(text):
     with pytest.raises(ImproperlyConfigured, match="is not like"):
         parse_rate(text)
 
 
+@given(st.one_of(st.text(), st.from_regex(r"\s*\d+/\d*[smhdSMHD]\s*", fullmatch=True)))
+@example("1/0m")
+@example("1" * 4301 + "/s")
+def test_any_rate_text_gives_a_rate_or_a_configuration_error(text):
+    try:
+        rate = parse_rate(text)
+    except ImproperlyConfigured:
+        return
+    assert rate is None or (rate.count >= 0 and rate.period >= 1)
+
+
+def request_from(remote_addr: str, forwarded_for: str | None) -> HttpRequest:
+    request = HttpRequest()
+    request.META["REMOTE_ADDR"] = remote_addr
+    if forwarded_for is not None:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return request
+
+
+@given(
+    remote_addr=st.one_of(st.text(), st.ip_addresses().map(str)),
+    forwarded_for=st.one_of(st.none(), st.text(), st.lists(st.ip_addresses().map(str)).map(", ".join)),
+    hops=st.integers(min_value=0, max_value=3),
+)
+@example(remote_addr="\x00", forwarded_for=None, hops=0)
+@example(remote_addr="10.0.0.1", forwarded_for="fe80::1%" + "x" * 5000, hops=1)
+def test_any_client_address_headers_give_a_short_printable_key(remote_addr, forwarded_for, hops):
+    with override_settings(TRUSTED_PROXY_HOPS=hops):
+        address = client_address(request_from(remote_addr, forwarded_for))
+
+    # Short and printable ASCII: a key that every counter store (Redis, PostgreSQL text) accepts.
+    assert 0 < len(address) <= 64
+    assert address.isascii() and address.isprintable()
+
+
+# The counter stores: each test that takes ``counters`` runs once per store the project supports.
+
+
+@pytest.fixture
+def database_counters():
+    """Count in the database, with the cache table that `migrate` leaves in a production database."""
+    with override_settings(CACHES={"default": LOCAL_MEMORY, "counters": DATABASE_CACHE}, RATE_LIMIT_CACHE="counters"):
+        call_command("createcachetable")
+        yield
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    """A Redis server of our own on a free loopback port (Debian's redis-server)."""
+    """A Redis server of our own on loopback (Debian's redis-server): on REDIS_TEST_PORT, else a free port."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("redis-server is not installed (scripts/ensure-packages.sh installs it)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = int(os.environ.get("REDIS_TEST_PORT") or free_port())
     directory = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
         [
@@ -194,41 +235,202 @@ def redis_url(tmp_path_factory):
     process.wait(timeout=10)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def redis_counters(redis_url):
     caches = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "default": LOCAL_MEMORY,
         "counters": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url},
     }
     with override_settings(CACHES=caches, RATE_LIMIT_CACHE="counters"):
         from django.core.cache import caches as cache_handler
 
-        assert type(cache_handler["counters"]).__name__ == "RedisCache"
         cache_handler["counters"].clear()
         yield
 
 
+@pytest.fixture(params=["local-memory", "database", "redis"])
+def counters(request):
+    """Count in each store in turn: the tests' local memory, the database, Redis."""
+    if request.param == "database":
+        request.getfixturevalue("database_counters")
+    elif request.param == "redis":
+        request.getfixturevalue("redis_counters")
+    return request.param
+
+
+@pytest.mark.django_db(transaction=True)
 @override_settings(RATE_LIMITS=LIMITS)
-def test_limit_counted_in_redis_refuses_the_request_over_it(client, clock, redis_counters):
+def test_requests_over_the_limit_are_refused_in_every_store(client, clock, counters):
     statuses = [client.get(LOGIN).status_code for _ in range(4)]
 
     assert statuses == [302, 302, 302, 429]
 
 
-def test_concurrent_requests_counted_in_redis_never_pass_the_limit(redis_counters):
-    rate = Rate(count=10, period=3600)
-    now = time.time()
+@pytest.mark.django_db(transaction=True)
+@override_settings(RATE_LIMITS=LIMITS)
+def test_limit_resets_in_the_next_window_in_every_store(client, clock, counters):
+    get_many(client, LOGIN, 4)
+    clock.now += 50
+
+    assert client.get(LOGIN).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_last_second_of_a_window_waits_one_second_in_every_store(counters):
+    rate = Rate(count=1, period=60)
+    hit(bucket="edge", rate=rate, now=1_800_000_059.5)
+
+    assert hit(bucket="edge", rate=rate, now=1_800_000_059.5) == 1
+    assert hit(bucket="edge", rate=rate, now=1_800_000_060.0) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clock_gone_back_to_an_earlier_window_counts_there_in_every_store(counters):
+    rate = Rate(count=1, period=60)
+    hit(bucket="skew", rate=rate, now=1_800_000_070.0)
+
+    # A server whose clock is a minute behind counts in the window it believes in; its
+    # answers stay well formed (never a negative or zero Retry-After).
+    assert hit(bucket="skew", rate=rate, now=1_800_000_010.0) == 0
+    assert hit(bucket="skew", rate=rate, now=1_800_000_010.0) == 50
+
+
+def hit_at_once(threads: int, *, rate: Rate, now: float) -> list[int]:
+    """Call hit() from ``threads`` threads released together; return their answers."""
+    start = threading.Barrier(threads)
     answers = []
-    start = threading.Barrier(25)
 
     def request():
-        start.wait()
-        answers.append(hit(bucket="race:198.51.100.1", rate=rate, now=now))
+        try:
+            start.wait()
+            answers.append(hit(bucket="race:198.51.100.1", rate=rate, now=now))
+        finally:
+            connections.close_all()  # this thread's own database connection
 
-    threads = [threading.Thread(target=request) for _ in range(25)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    workers = [threading.Thread(target=request) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return answers
 
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_requests_never_pass_the_limit_in_any_store(counters):
+    answers = hit_at_once(40, rate=Rate(count=10, period=3600), now=time.time())
+
+    assert len(answers) == 40
     assert answers.count(0) == 10
+
+
+COUNTING_PROCESS = """
+import sys
+
+import django
+
+django.setup()
+from accounts.ratelimit import Rate, hit
+
+now, hits = float(sys.argv[1]), int(sys.argv[2])
+print("ready", flush=True)
+sys.stdin.readline()
+print(*(hit(bucket="race:198.51.100.1", rate=Rate(count=10, period=3600), now=now) for _ in range(hits)), flush=True)
+"""
+
+
+def database_url(settings_dict: dict) -> str:
+    """Return the DATABASE_URL of the test database, for processes of the real settings."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict["USER"]) + (f":{quote(settings_dict['PASSWORD'])}" if settings_dict["PASSWORD"] else "")
+    return f"postgres://{user}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_processes_counted_in_the_database_never_pass_the_limit(database_counters):
+    # Instances of the production settings without REDIS_URL: their cache is the database.
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+        "VAR_DIR": str(django_settings.VAR_DIR),
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "REDIS_URL": "",
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNTING_PROCESS, str(time.time()), "5"],
+            cwd=django_settings.BASE_DIR,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    try:
+        assert [process.stdout.readline() for process in processes] == ["ready\n"] * 4
+        for process in processes:  # all loaded: let them count at once
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        answers = [int(answer) for process in processes for answer in process.communicate(timeout=60)[0].split()]
+    finally:
+        for process in processes:
+            process.kill()
+
+    assert len(answers) == 20
+    assert answers.count(0) == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finished_windows_are_deleted_by_the_next_sweep(database_counters, monkeypatch):
+    rate = Rate(count=5, period=60)
+    hit(bucket="old", rate=rate, now=1_800_000_010.0)
+    monkeypatch.setattr(ratelimit, "_next_sweep", 0.0)  # a minute has passed since this process swept
+    hit(bucket="current", rate=rate, now=1_800_000_070.0)
+
+    assert list(RateLimitCounter.objects.values_list("key", flat=True)) == ["ratelimit:current:30000001"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RATE_LIMITS=LIMITS, TRUSTED_PROXY_HOPS=1)
+def test_garbage_forwarded_for_is_still_counted_in_the_database(client, clock, database_counters):
+    garbage = "\x00<script>" + "9" * 8000
+
+    statuses = [client.get(LOGIN, headers={"x-forwarded-for": garbage}).status_code for _ in range(4)]
+
+    assert statuses == [302, 302, 302, 429]
+
+
+@pytest.fixture(params=["database", "redis"])
+def broken_counters(request):
+    """A counter store that is down: the database without the counters' table, Redis with nothing listening."""
+    if request.param == "database":
+        request.getfixturevalue("database_counters")
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE accounts_ratelimitcounter RENAME TO away")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE away RENAME TO accounts_ratelimitcounter")
+    else:
+        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "unix:///nonexistent/redis.sock"}
+        with override_settings(CACHES={"default": LOCAL_MEMORY, "counters": redis}, RATE_LIMIT_CACHE="counters"):
+            yield
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(RATE_LIMITS=LIMITS)
+def test_counter_store_down_lets_requests_through_with_one_log_line_each(client, clock, broken_counters, caplog):
+    with caplog.at_level(logging.WARNING, logger="accounts.ratelimit"):
+        statuses = [r.status_code for r in get_many(client, LOGIN, 5)]
+
+    assert statuses == [302] * 5
+    records = [record for record in caplog.records if record.name == "accounts.ratelimit"]
+    assert len(records) == 5
+    assert all(record.exc_info is None and "\n" not in record.getMessage() for record in records)
