@@ -194,7 +194,8 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
             "Too many requests. Try again in %(seconds)d seconds.",
             retry_after,
         ) % {"seconds": retry_after}
-        response = JsonResponse({"error": "rate_limited", "detail": detail}, status=429)
+        # "error" stays for clients written before every API error carried "code" (docs/api-errors.md).
+        response = JsonResponse({"detail": detail, "code": "rate_limited", "error": "rate_limited"}, status=429)
     else:
         response = render(request, "error.html", {"status": 429, "retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)

@@ -161,8 +161,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # read and then write (two first logins at once) deadlock with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
 
-# The cache holds the rate-limit counters, so every instance must share it: Redis when
-# REDIS_URL is set, else a table in the database (`manage.py createcachetable`).
+# The cache (login flow records) and the rate-limit counters are shared by every instance: Redis when
+# REDIS_URL is set, else a table in the database (created by `manage.py migrate`).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

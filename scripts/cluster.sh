@@ -183,7 +183,6 @@ start() {
   (umask 077; for name in "${names[@]}"; do printf 'export %s=%q\n' "$name" "${!name}"; done >"$dir/app.env")
 
   "$PY" manage.py migrate --noinput -v 0
-  "$PY" manage.py createcachetable
   "$PY" manage.py collectstatic --noinput -v 0
 
   spawn "$dir" sandbox "$PY" manage.py run_kakao_sandbox --port "$sandbox_port" \

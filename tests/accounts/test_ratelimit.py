@@ -67,7 +67,11 @@ def test_api_auth_over_the_limit_answers_json_429(client, clock):
 
     assert response.status_code == 429
     assert response["Retry-After"] == "50"
-    assert response.json() == {"error": "rate_limited", "detail": "Too many requests. Try again in 50 seconds."}
+    assert response.json() == {
+        "detail": "Too many requests. Try again in 50 seconds.",
+        "code": "rate_limited",
+        "error": "rate_limited",
+    }
 
 
 @override_settings(RATE_LIMITS=LIMITS)

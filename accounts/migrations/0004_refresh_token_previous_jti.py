@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_refresh_token_family'),
+        ('accounts', '0003_rate_limit_counter'),
     ]
 
     operations = [
