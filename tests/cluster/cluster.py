@@ -92,6 +92,9 @@ class Cluster:
     def pid(self, name: str) -> int:
         return int((self.directory / f"{name}.pid").read_text())
 
+    def running(self, name: str) -> bool:
+        return _alive(self.pid(name))
+
     def worker_pids(self, name: str) -> list[int]:
         """Return the pids of an instance's gunicorn workers (the master's children)."""
         master = self.pid(name)
