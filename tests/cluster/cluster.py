@@ -296,7 +296,8 @@ def kakao_code(*, sandbox_url: str, client_id: str, redirect_uri: str, account: 
             "code_challenge_method": "S256",
         }
     )
-    back = consent(requests.Session(), f"{sandbox_url}/oauth/authorize?{query}", account=account)
+    with requests.Session() as session:
+        back = consent(session, f"{sandbox_url}/oauth/authorize?{query}", account=account)
     return KakaoCode(parse_qs(urlsplit(back).query)["code"][0], code_verifier, redirect_uri)
 
 

@@ -12,6 +12,10 @@ import requests
 from tests.cluster.cluster import exchange_kakao_code
 from tests.faults.traffic import BrowserLogin, Recorder, Site, at_once, finish_browser_login, start_browser_login
 
+# Each racing request on a connection of its own, closed after the answer: a kept-alive one would
+# hold a live-server thread, and its database connection, for as long as the test keeps the answer.
+ONE_SHOT = {"Connection": "close"}
+
 
 def first_api_logins_at_once(site: Site, recorder: Recorder, account: str, *, apps: int = 2) -> list:
     """Trade one fresh code each for our JWTs at the same moment, as two apps of one person would."""
@@ -32,7 +36,13 @@ def first_browser_logins_at_once(
 
 def refreshes_at_once(site: Site, recorder: Recorder, refresh_token: str, *, clients: int = 8) -> list:
     """Refresh one refresh token from several requests at once, as an app's parallel calls do after a sleep."""
-    refresh = partial(requests.post, f"{site.url}/api/auth/token/refresh/", json={"refresh": refresh_token}, timeout=20)
+    refresh = partial(
+        requests.post,
+        f"{site.url}/api/auth/token/refresh/",
+        json={"refresh": refresh_token},
+        headers=ONE_SHOT,
+        timeout=20,
+    )
     return at_once([partial(recorder.send, "POST /api/auth/token/refresh/", refresh) for _ in range(clients)])
 
 
@@ -40,5 +50,5 @@ def page_loads_with_refresh_cookie_at_once(
     site: Site, recorder: Recorder, refresh_token: str, *, tabs: int = 3
 ) -> list:
     """Load pages in several tabs at once with the access cookie expired: only the refresh cookie is sent."""
-    load = partial(requests.get, f"{site.url}/", cookies={"refresh_token": refresh_token}, timeout=20)
+    load = partial(requests.get, f"{site.url}/", cookies={"refresh_token": refresh_token}, headers=ONE_SHOT, timeout=20)
     return at_once([partial(recorder.send, "GET / (refresh cookie only)", load) for _ in range(tabs)])

@@ -73,6 +73,8 @@ def test_two_first_browser_logins_of_one_kakao_account_at_once_both_log_in_one_u
     logins = races.first_browser_logins_at_once(blog.site, recorder, PROPERTIES_ONLY)
 
     pages = [login.session.get(f"{blog.site.url}/", timeout=10) for login in logins]
+    for login in logins:
+        login.session.close()  # a kept-alive connection would hold a live-server thread and its database connection
     users, identities = blog.database.kakao_account(PROPERTIES_ONLY_KAKAO_ID)
     fault_table(
         row(

@@ -231,10 +231,6 @@ def failed_by_status(samples: Iterable[Sample]) -> dict[str, int]:
 
 
 def failures_seen(samples: Iterable[Sample]) -> str:
-    """Describe the failed answers as their users met them: "API: 500 HTML x12; pages: 503 HTML x4"."""
-    seen = Counter(
-        ("API" if " /api/" in sample.kind else "pages", sample.outcome, sample.shape)
-        for sample in samples
-        if not sample.ok
-    )
-    return "; ".join(f"{where}: {outcome} {shape} x{count}" for (where, outcome, shape), count in sorted(seen.items()))
+    """Describe the failed answers as their users met them: "GET /api/me/ 500 HTML x12; GET / 503 HTML x4"."""
+    seen = Counter((sample.kind, sample.outcome, sample.shape) for sample in samples if not sample.ok)
+    return "; ".join(f"{kind} {outcome} {shape} x{count}" for (kind, outcome, shape), count in sorted(seen.items()))
