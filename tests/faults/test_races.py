@@ -92,8 +92,7 @@ def test_two_first_browser_logins_of_one_kakao_account_at_once_both_log_in_one_u
 
 
 def test_eight_refreshes_of_one_refresh_token_at_once_all_succeed_and_keep_the_login(blog, fault_table):
-    login = api_login(blog.site, Recorder(), ANY_ACCOUNT)
-    refresh_token = login.json()["refresh"]
+    refresh_token = api_login(blog.site, Recorder(), ANY_ACCOUNT).json()["refresh"]
     recorder = Recorder()
 
     answers = races.refreshes_at_once(blog.site, recorder, refresh_token)
@@ -113,8 +112,7 @@ def test_eight_refreshes_of_one_refresh_token_at_once_all_succeed_and_keep_the_l
 
 
 def test_three_page_loads_with_only_a_refresh_cookie_at_once_all_end_logged_in(blog, fault_table):
-    login = api_login(blog.site, Recorder(), ANY_ACCOUNT)
-    refresh_token = login.json()["refresh"]
+    refresh_token = api_login(blog.site, Recorder(), ANY_ACCOUNT).json()["refresh"]
     recorder = Recorder()
 
     pages = races.page_loads_with_refresh_cookie_at_once(blog.site, recorder, refresh_token)
