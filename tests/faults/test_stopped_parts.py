@@ -103,9 +103,9 @@ def test_postgresql_stopped_for_ten_seconds_under_load_answers_503_then_200_and_
     post_id = post.json()["id"]
     books = Bookkeeping(database)
     recorder = Recorder()
-    reader, acknowledged, numbers = requests.Session(), [], itertools.count()
+    acknowledged, numbers = [], itertools.count()
 
-    def read() -> None:
+    def read(reader: requests.Session) -> None:
         for kind, path, headers in (
             ("GET /", "/", {}),
             ("GET /posts/<id>/", f"/posts/{post_id}/", {}),
@@ -115,9 +115,9 @@ def test_postgresql_stopped_for_ten_seconds_under_load_answers_503_then_200_and_
             recorder.send(kind, partial(reader.get, f"{site.url}{path}", headers=headers, timeout=10))
 
     def write() -> None:
-        post = {"title": f"장애 중에 쓴 글 {next(numbers)}", "body": "PostgreSQL이 멈춘 동안"}
+        draft = {"title": f"장애 중에 쓴 글 {next(numbers)}", "body": "PostgreSQL이 멈춘 동안"}
         answer = recorder.send(
-            "POST /api/posts/", partial(requests.post, f"{site.url}/api/posts/", json=post, headers=auth, timeout=10)
+            "POST /api/posts/", partial(requests.post, f"{site.url}/api/posts/", json=draft, headers=auth, timeout=10)
         )
         if answer is not None and answer.status_code == 201:
             acknowledged.append(answer.json()["id"])
@@ -127,7 +127,8 @@ def test_postgresql_stopped_for_ten_seconds_under_load_answers_503_then_200_and_
         answer = api_login(site, recorder, "full")
         books.delivered_to_user(answer.json()["refresh"] if answer is not None and answer.status_code == 200 else None)
 
-    with Load(recorder, [read, read, read, write, log_in], pause=0.05, rounds=MAX_ROUNDS):
+    readers = [partial(read, requests.Session()) for _ in range(3)]  # a browser each: Sessions are not for sharing
+    with Load(recorder, [*readers, write, log_in], pause=0.05, rounds=MAX_ROUNDS):
         time.sleep(WARM_UP_SECONDS)
         stopped_at = time.monotonic()
         cluster.stop_postgres()
@@ -228,13 +229,13 @@ def test_instance_killed_mid_callback_is_not_replayed_on_the_other_and_other_rea
     processes = {name: [cluster.pid(name), *cluster.worker_pids(name)] for name in cluster.instances}
     logged_before = {name: callbacks_logged(cluster, name) for name in cluster.instances}
     readers, browser = Recorder(), Recorder()
-    reader = requests.Session()
 
-    def read() -> None:
+    def read(reader: requests.Session) -> None:
         for path in ("/", "/api/posts/"):
             readers.send(f"GET {path}", partial(reader.get, f"{site.url}{path}", timeout=10))
 
-    with Load(readers, [read, read], pause=0.05, rounds=MAX_ROUNDS), ThreadPoolExecutor(max_workers=1) as pool:
+    steps = [partial(read, requests.Session()) for _ in range(2)]
+    with Load(readers, steps, pause=0.05, rounds=MAX_ROUNDS), ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(finish_browser_login, site, browser, session, callback_url)
         victim = sockets.wait_for_new_connection(sandbox_port, processes, known=known, timeout=10)
         time.sleep(IN_FLIGHT_SECONDS)
@@ -244,7 +245,9 @@ def test_instance_killed_mid_callback_is_not_replayed_on_the_other_and_other_rea
 
     (survivor,) = set(cluster.instances) - {victim}
     replays = callbacks_logged(cluster, survivor) - logged_before[survivor]
-    served = [readers.send("GET / (after the kill)", partial(reader.get, f"{site.url}/", timeout=10)) for _ in range(6)]
+    served = [
+        readers.send("GET / (after the kill)", partial(requests.get, f"{site.url}/", timeout=10)) for _ in range(6)
+    ]
     retry = browser_login(site, Recorder(), "full")
     books.delivered_to_user(login.refresh_token)
     books.delivered_to_user(retry.refresh_token)
