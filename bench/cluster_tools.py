@@ -2,7 +2,6 @@
 
 import os
 import re
-import shlex
 import signal
 import subprocess
 import time
@@ -54,11 +53,7 @@ def seed(cluster: Cluster, *, posts: int = 12) -> tuple[str, list[int]]:
 
 def instance_environment(cluster: Cluster) -> dict[str, str]:
     """Return the instances' environment that cluster.sh wrote to DIR/app.env."""
-    env = {}
-    for line in (cluster.directory / "app.env").read_text().splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        env[name] = shlex.split(value)[0] if value else ""
-    return env
+    return cluster.environment()
 
 
 @dataclass

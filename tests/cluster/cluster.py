@@ -1,7 +1,9 @@
 """Drive scripts/cluster.sh from Python, and log in through it as a browser would.
 
-Shared by tests/cluster/test_cluster.py and the bench/ scripts. Only HTTP and processes:
-nothing here imports the blog's code.
+Shared by tests/cluster/test_cluster.py, tests/faults/ and the bench/ scripts. Only HTTP
+and processes: nothing here imports the blog's code. Besides starting and stopping the
+whole cluster, it can break one part of it and mend it again: stop and start PostgreSQL or
+Redis, stop or kill one instance.
 """
 
 import base64
@@ -9,7 +11,9 @@ import hashlib
 import os
 import re
 import secrets
+import shlex
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -73,16 +77,117 @@ class Cluster:
 
     def stop_instance(self, name: str) -> None:
         """Stop one gunicorn instance (quick shutdown) and wait until it is gone."""
-        pid = int((self.directory / f"{name}.pid").read_text())
+        pid = self.pid(name)
         os.kill(pid, signal.SIGINT)
-        deadline = time.monotonic() + 15
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if _alive(pid):
-            raise RuntimeError(f"{name} did not stop")
+        _wait_until_gone([pid], what=name)
+
+    def kill_instance(self, name: str) -> None:
+        """SIGKILL one gunicorn instance, master and workers at once, as a crash or the OOM killer would."""
+        pid = self.pid(name)
+        processes = [pid, *self.worker_pids(name)]
+        # cluster.sh starts each instance in a session of its own: its process group is the instance.
+        os.killpg(pid, signal.SIGKILL)
+        _wait_until_gone(processes, what=name)
 
     def pid(self, name: str) -> int:
         return int((self.directory / f"{name}.pid").read_text())
+
+    def running(self, name: str) -> bool:
+        return _alive(self.pid(name))
+
+    def worker_pids(self, name: str) -> list[int]:
+        """Return the pids of an instance's gunicorn workers (the master's children)."""
+        master = self.pid(name)
+        try:
+            return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+        except FileNotFoundError:
+            return []
+
+    def environment(self) -> dict[str, str]:
+        """Return the instances' environment that cluster.sh wrote to DIR/app.env."""
+        env = {}
+        for line in (self.directory / "app.env").read_text().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = shlex.split(value)[0] if value else ""
+        return env
+
+    def stop_postgres(self) -> None:
+        """Stop the cluster's PostgreSQL at once (fast shutdown: open connections are cut)."""
+        data = self.directory / "pg" / "data"
+        _as_postgres([str(_pg_bin() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
+
+    def start_postgres(self) -> None:
+        """Start the stopped PostgreSQL again, as it ran before; return once it accepts connections."""
+        data = self.directory / "pg" / "data"
+        # PostgreSQL writes the command line it was started with to postmaster.opts: reuse its options.
+        arguments = shlex.split((data / "postmaster.opts").read_text())[1:]  # without the program
+        data_option = arguments.index("-D")  # pg_ctl passes -D itself
+        options = arguments[:data_option] + arguments[data_option + 2 :]
+        _as_postgres(
+            [
+                str(_pg_bin() / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(self.directory / "pg" / "server.log"),
+                "-w",
+                "-o",
+                shlex.join(options),
+                "start",
+            ]
+        )
+
+    def stop_redis(self) -> None:
+        """Stop the cluster's Redis (CLUSTER_REDIS=1) and wait until it is gone."""
+        pid = int((self.directory / "redis.pid").read_text())
+        os.kill(pid, signal.SIGTERM)
+        _wait_until_gone([pid], what="redis")
+
+    def start_redis(self) -> None:
+        """Start Redis again on its port, as cluster.sh did (empty: nothing was saved); wait until it listens."""
+        port = urlsplit(self.environment()["REDIS_URL"]).port
+        # Redis puts itself in the background and writes the pid file that cluster.sh stop reads.
+        options = f"--bind 127.0.0.1 --port {port} --save '' --appendonly no --daemonize yes"
+        subprocess.run(
+            [
+                "/usr/bin/redis-server",
+                *shlex.split(options),
+                *("--pidfile", str(self.directory / "redis.pid"), "--logfile", str(self.directory / "redis.log")),
+            ],
+            check=True,
+            timeout=30,
+        )
+        _wait_until_listening("127.0.0.1", port, what="redis")
+
+
+def _pg_bin() -> Path:
+    """Return the newest installed PostgreSQL's bin folder, as scripts/pg-throwaway.sh picks it."""
+    return max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))
+
+
+def _as_postgres(command: list[str]) -> None:
+    # PostgreSQL refuses to run as root; scripts/pg-throwaway.sh made its files the postgres user's.
+    prefix = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
+
+
+def _wait_until_gone(pids: list[int], *, what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if any(_alive(pid) for pid in pids):
+        raise RuntimeError(f"{what} did not stop")
+
+
+def _wait_until_listening(host: str, port: int, *, what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start listening on {host}:{port}")
 
 
 def _alive(pid: int) -> bool:
@@ -168,30 +273,52 @@ def login_until_callback(
     return start, callback_url
 
 
-def api_login(cluster: Cluster, *, account: str | None = None) -> dict:
-    """Log in as an app would (an SPA with PKCE): a code from the sandbox, exchanged at /api/auth/kakao/.
+@dataclass(frozen=True)
+class KakaoCode:
+    """An authorization code from the sandbox, with the PKCE verifier and redirect URI it was issued for."""
 
-    Return the API's answer: {"access", "refresh", "user"}.
-    """
+    code: str
+    code_verifier: str
+    redirect_uri: str
+
+
+def kakao_code(*, sandbox_url: str, client_id: str, redirect_uri: str, account: str | None = None) -> KakaoCode:
+    """Consent at the sandbox as an SPA with PKCE would; return the authorization code it sends back."""
     code_verifier = secrets.token_urlsafe(64)
     code_challenge = base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
     query = urlencode(
         {
-            "client_id": cluster.client_id,
-            "redirect_uri": cluster.redirect_uri,
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
             "response_type": "code",
             "state": secrets.token_urlsafe(16),
             "code_challenge": code_challenge,
             "code_challenge_method": "S256",
         }
     )
-    back = consent(requests.Session(), f"{cluster.sandbox_url}/oauth/authorize?{query}", account=account)
-    code = parse_qs(urlsplit(back).query)["code"][0]
-    answer = requests.post(
-        f"{cluster.site_url}/api/auth/kakao/",
-        json={"code": code, "redirect_uri": cluster.redirect_uri, "code_verifier": code_verifier},
-        timeout=20,
+    with requests.Session() as session:
+        back = consent(session, f"{sandbox_url}/oauth/authorize?{query}", account=account)
+    return KakaoCode(parse_qs(urlsplit(back).query)["code"][0], code_verifier, redirect_uri)
+
+
+def exchange_kakao_code(site_url: str, kakao: KakaoCode, *, timeout: float = 20) -> requests.Response:
+    """Trade a Kakao authorization code for our JWTs at /api/auth/kakao/; return the answer as it is."""
+    return requests.post(
+        f"{site_url}/api/auth/kakao/",
+        json={"code": kakao.code, "redirect_uri": kakao.redirect_uri, "code_verifier": kakao.code_verifier},
+        timeout=timeout,
     )
+
+
+def api_login(cluster: Cluster, *, account: str | None = None) -> dict:
+    """Log in as an app would (an SPA with PKCE): a code from the sandbox, exchanged at /api/auth/kakao/.
+
+    Return the API's answer: {"access", "refresh", "user"}.
+    """
+    code = kakao_code(
+        sandbox_url=cluster.sandbox_url, client_id=cluster.client_id, redirect_uri=cluster.redirect_uri, account=account
+    )
+    answer = exchange_kakao_code(cluster.site_url, code)
     if answer.status_code != 200:
         raise AssertionError(f"/api/auth/kakao/ answered {answer.status_code}: {answer.text[:200]}")
     return answer.json()
