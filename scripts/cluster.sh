@@ -100,8 +100,10 @@ write_nginx_conf() {
     echo "  access_log $dir/nginx/access.log combined buffer=64k flush=1s;"
     for temp in client_body proxy fastcgi uwsgi scgi; do echo "  ${temp}_temp_path $dir/nginx/$temp;"; done
     echo "  upstream blog {"
-    # One failed connection takes an instance out for 10 s; the request goes to the next one.
-    for upstream in "$@"; do echo "    server $upstream max_fails=1 fail_timeout=10s;"; done
+    # Three failed connections take an instance out for 5 s; the request goes to the next one.
+    # Not one: gunicorn replacing a worker (max_requests) resets a keep-alive connection, and
+    # with the other instance down, one such reset would leave nginx with no live upstream.
+    for upstream in "$@"; do echo "    server $upstream max_fails=3 fail_timeout=5s;"; done
     echo "    keepalive 32;"
     echo "  }"
     echo "  server {"
