@@ -207,21 +207,23 @@ def exchange_code(
     """Exchange an authorization code for Kakao's tokens (client_secret_post + PKCE)."""
     session = _oauth_session(redirect_uri=redirect_uri)
     session.register_compliance_hook("access_token_response", _check_token_response)
-    token = _network_errors(
-        lambda: session.fetch_token(
-            endpoints.auth_url + TOKEN_PATH,
-            grant_type="authorization_code",
-            code=authorization_code,
-            code_verifier=code_verifier,
+    with session:
+        token = _network_errors(
+            lambda: session.fetch_token(
+                endpoints.auth_url + TOKEN_PATH,
+                grant_type="authorization_code",
+                code=authorization_code,
+                code_verifier=code_verifier,
+            )
         )
-    )
     return dict(token)
 
 
 def fetch_profile(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> KakaoProfile:
     """Return the user's profile from ``/v2/user/me``."""
     response = _network_errors(
-        lambda: outbound.session().get(
+        lambda: outbound.request(
+            "GET",
             endpoints.api_url + USER_ME_PATH,
             headers={"Authorization": f"Bearer {kakao_access_token}"},
             timeout=settings.KAKAO_TIMEOUT,
@@ -241,7 +243,8 @@ def check_token_is_ours(*, endpoints: KakaoEndpoints, kakao_access_token: str) -
     was issued to. Tokens from our own code exchange are ours by construction.
     """
     response = _network_errors(
-        lambda: outbound.session().get(
+        lambda: outbound.request(
+            "GET",
             endpoints.api_url + ACCESS_TOKEN_INFO_PATH,
             headers={"Authorization": f"Bearer {kakao_access_token}"},
             timeout=settings.KAKAO_TIMEOUT,
@@ -358,8 +361,8 @@ def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id:
 
 def _post_user_api(endpoints: KakaoEndpoints, path: str, *, headers: dict, data: dict | None = None) -> dict:
     response = _network_errors(
-        lambda: outbound.session().post(
-            endpoints.api_url + path, headers=headers, data=data, timeout=settings.KAKAO_TIMEOUT
+        lambda: outbound.request(
+            "POST", endpoints.api_url + path, headers=headers, data=data, timeout=settings.KAKAO_TIMEOUT
         )
     )
     if response.status_code in (400, 401):

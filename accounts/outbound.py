@@ -122,6 +122,12 @@ def session() -> requests.Session:
     return mount(requests.Session())
 
 
+def request(method: str, url: str, **kwargs) -> requests.Response:
+    """Make one call on a fresh session and close it: no keep-alive socket is left behind."""
+    with session() as one_call:
+        return one_call.request(method, url, **kwargs)
+
+
 @contextmanager
 def _deadline(seconds: float) -> Iterator[_Watchdog]:
     watchdog = _Watchdog(seconds)

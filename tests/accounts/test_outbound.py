@@ -85,7 +85,7 @@ def test_a_slow_server_is_cut_off_at_the_deadline_for_the_whole_call(behave):
         started = time.monotonic()
         with pytest.raises(requests.Timeout):
             # 1 s per read would never trip on a drip of a byte every 0.25 s.
-            outbound.within(1.0, lambda: outbound.session().get(url, timeout=1.0))
+            outbound.within(1.0, lambda: outbound.request("GET", url, timeout=1.0))
         elapsed = time.monotonic() - started
 
     assert elapsed < 1.6
@@ -93,12 +93,12 @@ def test_a_slow_server_is_cut_off_at_the_deadline_for_the_whole_call(behave):
 
 def test_an_answer_over_the_cap_is_refused():
     with server(huge_answer) as url, pytest.raises(outbound.AnswerTooLarge):
-        outbound.within(5.0, lambda: outbound.session().get(url, timeout=5.0))
+        outbound.within(5.0, lambda: outbound.request("GET", url, timeout=5.0))
 
 
 def test_a_quick_answer_passes_unchanged():
     with server(quick_answer) as url:
-        response = outbound.within(2.0, lambda: outbound.session().get(url, timeout=2.0))
+        response = outbound.within(2.0, lambda: outbound.request("GET", url, timeout=2.0))
 
     assert response.json() == {"id": 123456789}
 
