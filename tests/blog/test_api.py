@@ -171,14 +171,70 @@ def test_staff_deletes_anyones_post(api, post, as_staff):
     assert not Post.objects.exists()
 
 
-def test_staff_role_is_read_from_the_token_without_a_user_query(api, post):
-    staff_token = forge(access_claims(user_id=424242, roles=["staff"]))  # no such user row
+@pytest.mark.parametrize("url", ["/api/posts/", "/api/posts/{post}/", "/api/posts/{post}/comments/"])
+def test_reading_with_a_token_costs_no_query_for_the_account(api, post, url):
+    reader_token = forge(access_claims(user_id=424242))  # no such user row: reads trust the token alone
+    url = url.format(post=post.pk)
+    with CaptureQueriesContext(connection) as anonymous:
+        assert api.get(url).status_code == 200
 
-    with CaptureQueriesContext(connection) as queries:
-        response = api.delete(post_url(post), **bearer(staff_token))
+    with CaptureQueriesContext(connection) as with_token:
+        assert api.get(url, **bearer(reader_token)).status_code == 200
 
-    assert response.status_code == 204
-    assert not [query for query in queries if 'FROM "accounts_user"' in query["sql"]]
+    assert len(with_token) == len(anonymous)
+    assert not [query for query in with_token if 'FROM "accounts_user"' in query["sql"]]
+
+
+def test_staff_role_in_a_token_counts_only_while_the_account_is_still_staff(api, post, make_user):
+    demoted = make_user("demoted")
+    staff_token = forge(access_claims(user_id=demoted.pk, roles=["staff"]))
+
+    assert api.delete(post_url(post), **bearer(staff_token)).status_code == 403
+    assert Post.objects.filter(pk=post.pk).exists()
+
+
+# Writes by an account that is gone: its access token is still valid for minutes.
+
+WRITES = [
+    ("post", "/api/posts/", {"title": "유령", "body": "본문"}),
+    ("put", "/api/posts/{post}/", {"title": "유령", "body": "본문"}),
+    ("patch", "/api/posts/{post}/", {"title": "유령"}),
+    ("delete", "/api/posts/{post}/", None),
+    ("post", "/api/posts/{post}/comments/", {"body": "유령"}),
+    ("put", "/api/posts/{post}/comments/{comment}/", {"body": "유령"}),
+    ("patch", "/api/posts/{post}/comments/{comment}/", {"body": "유령"}),
+    ("delete", "/api/posts/{post}/comments/{comment}/", None),
+]
+
+
+def deactivate(user) -> None:
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+def delete(user) -> None:
+    user.delete()
+
+
+@pytest.mark.parametrize(("method", "url", "data"), WRITES)
+@pytest.mark.parametrize(
+    ("writer", "leave"),
+    [("author", deactivate), ("staff", deactivate), ("staff", delete)],
+    ids=["author-deactivated", "staff-deactivated", "staff-deleted"],
+)
+def test_write_with_the_token_of_an_account_gone_since_gets_401_and_changes_nothing(
+    api, post, comment, make_user, writer, leave, method, url, data
+):
+    user = post.author if writer == "author" else make_user("editor", is_staff=True)
+    headers = {**bearer(tokens.issue_tokens(user).access), "HTTP_ACCEPT_LANGUAGE": "en"}
+    leave(user)
+    before = (list(Post.objects.values()), list(Comment.objects.values()))
+
+    response = getattr(api, method)(url.format(post=post.pk, comment=comment.pk), data, **headers)
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This account no longer exists or is deactivated."
+    assert (list(Post.objects.values()), list(Comment.objects.values())) == before
 
 
 # Comments
