@@ -1,8 +1,10 @@
 """What the posts API accepts and answers."""
 
+from django.db import models
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.serializers import StrictCharField
 from blog.markdown import render_markdown
 from blog.models import Comment, Post
 
@@ -13,7 +15,17 @@ class AuthorSerializer(serializers.ModelSerializer):
         fields = ["id", "nickname", "profile_image_url"]
 
 
-class PostSerializer(serializers.ModelSerializer):
+class TextModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take JSON strings only: 123 is refused, not saved as "123"."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class PostSerializer(TextModelSerializer):
     author = AuthorSerializer(read_only=True)
     body_html = serializers.SerializerMethodField()
     comment_count = serializers.IntegerField(read_only=True)
@@ -27,7 +39,7 @@ class PostSerializer(serializers.ModelSerializer):
         return render_markdown(post.body)
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(TextModelSerializer):
     author = AuthorSerializer(read_only=True)
 
     class Meta:

@@ -1,5 +1,7 @@
 """The posts API: anyone reads, logged-in users write, only the author or staff change a post or comment."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -281,3 +283,53 @@ def test_comment_is_only_found_under_its_own_post(api, comment, author):
     other_post = Post.objects.create(author=author, title="다른 글", body="본문")
 
     assert api.get(f"/api/posts/{other_post.pk}/comments/{comment.pk}/").status_code == 404
+
+
+# What a text field accepts: JSON strings only, without control characters.
+
+NOT_TEXT = ["123", "1.5", "1e400", "true", "false", "null", "[]", '["a"]', "{}", '{"a": "b"}']
+CONTROL_CHARACTERS = [r'"a\u0000b"', r'"\u0001"', r'"a\u001fb"', r'"a\u000bb"', r'"a\u000cb"', r'"\u001b[31m"']
+TEXT_WRITES = [
+    ("post", "/api/posts/", {"title": "t", "body": "b"}, "title"),
+    ("post", "/api/posts/", {"title": "t", "body": "b"}, "body"),
+    ("put", "/api/posts/{post}/", {"title": "t", "body": "b"}, "title"),
+    ("put", "/api/posts/{post}/", {"title": "t", "body": "b"}, "body"),
+    ("patch", "/api/posts/{post}/", {}, "title"),
+    ("patch", "/api/posts/{post}/", {}, "body"),
+    ("post", "/api/posts/{post}/comments/", {}, "body"),
+    ("put", "/api/posts/{post}/comments/{comment}/", {}, "body"),
+    ("patch", "/api/posts/{post}/comments/{comment}/", {}, "body"),
+]
+
+
+@pytest.mark.parametrize("value", NOT_TEXT + CONTROL_CHARACTERS)
+@pytest.mark.parametrize(("method", "url", "others", "field"), TEXT_WRITES)
+def test_text_field_sent_as_another_json_type_or_with_a_control_character_gets_400_and_writes_nothing(
+    api, post, comment, as_author, method, url, others, field, value
+):
+    # Raw JSON: 1e400 has no Python spelling that json.dumps would write back.
+    members = [f"{json.dumps(name)}: {json.dumps(text)}" for name, text in others.items() if name != field]
+    document = "{" + ", ".join([*members, f'"{field}": {value}']) + "}"
+    before = (list(Post.objects.values()), list(Comment.objects.values()))
+
+    response = getattr(api, method)(
+        url.format(post=post.pk, comment=comment.pk), document, content_type="application/json", **as_author
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert (list(Post.objects.values()), list(Comment.objects.values())) == before
+
+
+def test_control_character_error_names_the_character(api, as_author):
+    response = api.post("/api/posts/", {"title": "a\x07b", "body": "b"}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+
+    assert response.status_code == 400
+    assert "U+0007" in response.json()["title"][0]
+
+
+def test_tabs_and_line_breaks_are_kept_in_a_post(api, as_author):
+    response = api.post("/api/posts/", {"title": "t", "body": "a\tb\r\nc\nd"}, **as_author)
+
+    assert response.status_code == 201
+    assert Post.objects.get().body == "a\tb\r\nc\nd"

@@ -84,7 +84,9 @@ def test_home_shows_author_profile_image_when_set(client, make_user):
 
 
 def test_home_excerpt_shows_words_without_markdown_markup(client, author):
-    Post.objects.create(author=author, title="t", body="# Heading\n\n**bold** and `code` and [a link](https://example.com)")
+    Post.objects.create(
+        author=author, title="t", body="# Heading\n\n**bold** and `code` and [a link](https://example.com)"
+    )
     page = client.get("/").content.decode()
     excerpt = page.split('<p class="post-excerpt">', 1)[1].split("</p>", 1)[0]
     assert "Heading" in excerpt and "bold and code and a link" in excerpt
@@ -355,3 +357,26 @@ def test_database_outage_still_shows_styled_500_to_logged_in_reader(author):
         response = failing_client.get("/")
     assert response.status_code == 500
     assert 'class="error-page"' in response.content.decode()
+
+
+# Control characters
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x1f"])
+def test_post_with_a_control_character_shows_error_and_saves_nothing(client, author, field, character):
+    client.force_login(author)
+    data = {"title": "t", "body": "b", field: f"a{character}b"}
+    response = client.post(reverse("blog:post_create"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert 'class="field-error"' in response.content.decode()
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x1f"])
+def test_comment_with_a_control_character_shows_error_and_saves_nothing(client, post, make_user, character):
+    client.force_login(make_user("reader"))
+    response = client.post(reverse("blog:comment_create", args=[post.pk]), {"body": f"a{character}b"})
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.content.decode()
+    assert not Comment.objects.exists()
