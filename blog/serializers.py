@@ -5,7 +5,6 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import StrictCharField
-from blog.markdown import render_markdown
 from blog.models import Comment, Post
 
 
@@ -27,16 +26,12 @@ class TextModelSerializer(serializers.ModelSerializer):
 
 class PostSerializer(TextModelSerializer):
     author = AuthorSerializer(read_only=True)
-    body_html = serializers.SerializerMethodField()
     comment_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Post
-        fields = ["id", "title", "body", "body_html", "author", "comment_count", "created_at", "updated_at"]
-
-    def get_body_html(self, post: Post) -> str:
-        """Return the Markdown body as sanitized HTML, the same the pages show."""
-        return render_markdown(post.body)
+        # body_html and excerpt are the stored rendering of body, the same the pages show (read-only).
+        fields = ["id", "title", "body", "body_html", "excerpt", "author", "comment_count", "created_at", "updated_at"]
 
 
 class CommentSerializer(TextModelSerializer):

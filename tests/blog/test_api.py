@@ -8,6 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts import tokens
+from blog import services
+from blog.markdown import MAX_BODY_CHARS
 from blog.models import Comment, Post
 from tests.accounts.jwt_support import access_claims, bearer, forge
 
@@ -68,7 +70,7 @@ def test_anyone_lists_posts_newest_first_ten_per_page(api, author):
 
 
 def test_anyone_reads_a_post_with_author_comment_count_and_safe_html(api, post, comment):
-    Post.objects.filter(pk=post.pk).update(body="**굵게** <script>alert(1)</script>")
+    services.post_update(post=post, title=post.title, body="**굵게** <script>alert(1)</script>")
 
     body = api.get(post_url(post)).json()
 
@@ -333,3 +335,54 @@ def test_tabs_and_line_breaks_are_kept_in_a_post(api, as_author):
 
     assert response.status_code == 201
     assert Post.objects.get().body == "a\tb\r\nc\nd"
+
+
+# The body's length cap: Markdown takes time in proportion to its length, even for text made to be slow.
+
+
+@pytest.mark.parametrize("unit", ["[", "![", "[a](", "**a**", ">", "<a"])
+def test_pathological_body_at_the_cap_is_accepted_and_one_character_more_refused(api, as_author, unit):
+    at_cap = (unit * MAX_BODY_CHARS)[:MAX_BODY_CHARS]
+
+    accepted = api.post("/api/posts/", {"title": "t", "body": at_cap}, **as_author)
+    refused = api.post("/api/posts/", {"title": "t", "body": at_cap + "["}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+
+    assert accepted.status_code == 201
+    assert Post.objects.get().body == at_cap
+    assert refused.status_code == 400
+    assert str(MAX_BODY_CHARS) in refused.json()["body"][0]
+    assert Post.objects.count() == 1
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_body_over_the_cap_names_the_limit_in_korean_and_english(api, post, as_author, language):
+    response = api.patch(
+        post_url(post), {"body": "x" * (MAX_BODY_CHARS + 1)}, HTTP_ACCEPT_LANGUAGE=language, **as_author
+    )
+
+    assert response.status_code == 400
+    assert str(MAX_BODY_CHARS) in response.json()["body"][0]
+    post.refresh_from_db()
+    assert post.body == "**안녕하세요**"
+
+
+def test_body_of_non_bmp_characters_counts_characters_not_bytes(api, as_author):
+    emoji = "😀" * MAX_BODY_CHARS  # four bytes each in UTF-8
+
+    assert api.post("/api/posts/", {"title": "t", "body": emoji}, **as_author).status_code == 201
+
+
+def test_api_answers_the_stored_html_and_excerpt(api, as_author):
+    response = api.post("/api/posts/", {"title": "t", "body": "# 제목\n\n**굵게**"}, **as_author)
+
+    assert response.json()["body_html"] == "<h1>제목</h1>\n<p><strong>굵게</strong></p>\n"
+    assert response.json()["excerpt"] == "제목 굵게"
+
+
+def test_html_and_excerpt_sent_by_a_client_are_ignored(api, as_author):
+    document = {"title": "t", "body": "b", "body_html": "<script>alert(1)</script>", "excerpt": "forged"}
+
+    response = api.post("/api/posts/", document, **as_author)
+
+    assert response.status_code == 201
+    assert (Post.objects.get().body_html, Post.objects.get().excerpt) == ("<p>b</p>\n", "b")
