@@ -15,7 +15,7 @@ def validate_no_control_characters(text: str) -> None:
     found = CONTROL_CHARACTER.search(text)
     if found:
         raise ValidationError(
-            _("Remove the control character U+%(code)04X: text may hold tabs and line breaks, no other."),
+            _("Remove the control character U+%(code)04X: only tabs and line breaks are allowed."),
             code="control_character",
             params={"code": ord(found.group())},
         )

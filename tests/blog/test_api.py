@@ -323,11 +323,18 @@ def test_text_field_sent_as_another_json_type_or_with_a_control_character_gets_4
     assert (list(Post.objects.values()), list(Comment.objects.values())) == before
 
 
-def test_control_character_error_names_the_character(api, as_author):
-    response = api.post("/api/posts/", {"title": "a\x07b", "body": "b"}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Remove the control character U+0007: only tabs and line breaks are allowed."),
+        ("ko", "제어 문자 U+0007를 지워 주세요. 탭과 줄바꿈만 쓸 수 있습니다."),
+    ],
+)
+def test_control_character_error_names_the_character(api, as_author, language, message):
+    response = api.post("/api/posts/", {"title": "a\x07b", "body": "b"}, HTTP_ACCEPT_LANGUAGE=language, **as_author)
 
     assert response.status_code == 400
-    assert "U+0007" in response.json()["title"][0]
+    assert response.json()["title"] == [message]
 
 
 def test_tabs_and_line_breaks_are_kept_in_a_post(api, as_author):
