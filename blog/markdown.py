@@ -1,7 +1,7 @@
 """Render a post's Markdown, once when it is written, to HTML that is safe to put on the page.
 
 markdown-it-py follows CommonMark and takes time in proportion to the text, even for text
-made to be slow (``bench/markdown.py``); nh3 then keeps only the tags and attributes below.
+made to be slow (``bench/markdown_render.py``); nh3 then keeps only the tags and attributes below.
 """
 
 import re

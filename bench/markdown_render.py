@@ -1,6 +1,6 @@
 """Does rendering Markdown stay fast on text made to be slow? Target: <= 1 s at the length cap, growth <= 5x.
 
-    .venv/bin/python bench/markdown.py [--runs 5]
+    .venv/bin/python bench/markdown_render.py [--runs 5]
 
 Renders text with blog.markdown.render (markdown-it-py, then nh3: what a post's save does)
 at 1/16, 1/4 and all of the body length cap (MAX_BODY_CHARS): a normal post, and families
