@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from blog import services
 from blog.models import Comment, Post
 
 
@@ -15,7 +16,13 @@ class PostAdmin(admin.ModelAdmin):
     list_select_related = ["author"]
     search_fields = ["title", "body", "author__nickname"]
     raw_id_fields = ["author"]
+    readonly_fields = ["excerpt"]
     inlines = [CommentInline]
+
+    def save_model(self, request, obj: Post, form, change: bool) -> None:
+        # The form has put its values on obj already: render the body as the site's writes do.
+        services.post_render_body(post=obj, body=obj.body)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Comment)

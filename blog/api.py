@@ -11,8 +11,23 @@ from blog.permissions import can_change
 from blog.serializers import CommentSerializer, PostSerializer
 
 
+class IsActiveAccountOrReadOnly(BasePermission):
+    """Reads trust the access token alone; a write first reads the account, which may be gone since.
+
+    An access token outlives a deactivation or a deletion by minutes: without this, its holder
+    could still edit and delete. A gone account answers 401 (``account_of``).
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if request.method not in SAFE_METHODS:
+            # The row replaces the token's user: the write and the checks after this one
+            # (staff or not) use what the database says now, not what the token said.
+            request.user = account_of(request.user)
+        return True
+
+
 class IsAuthorOrStaffOrReadOnly(BasePermission):
-    """Staff is known from the token's ``roles`` claim: no database read to decide."""
+    """Only the author or staff change a post or comment."""
 
     def has_object_permission(self, request, view, obj) -> bool:
         return request.method in SAFE_METHODS or can_change(request.user, obj)
@@ -22,13 +37,13 @@ class PostListView(generics.ListCreateAPIView):
     """List posts, newest first; write one."""
 
     serializer_class = PostSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly]
+    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly]
 
     def get_queryset(self):
         return selectors.post_list()
 
     def perform_create(self, serializer: PostSerializer) -> None:
-        post = services.post_create(author=account_of(self.request.user), **serializer.validated_data)
+        post = services.post_create(author=self.request.user, **serializer.validated_data)
         serializer.instance = selectors.post_list().get(pk=post.pk)
 
 
@@ -36,7 +51,7 @@ class PostDetailView(generics.RetrieveUpdateDestroyAPIView):
     """Read a post; its author or staff may change or delete it."""
 
     serializer_class = PostSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly, IsAuthorOrStaffOrReadOnly]
+    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly, IsAuthorOrStaffOrReadOnly]
 
     def get_queryset(self):
         return selectors.post_list()
@@ -52,7 +67,7 @@ class CommentListView(generics.ListCreateAPIView):
     """List a post's comments, oldest first; add one."""
 
     serializer_class = CommentSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly]
+    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly]
 
     def get_post(self) -> Post:
         return get_object_or_404(Post, pk=self.kwargs["post_id"])
@@ -62,7 +77,7 @@ class CommentListView(generics.ListCreateAPIView):
 
     def perform_create(self, serializer: CommentSerializer) -> None:
         serializer.instance = services.comment_create(
-            post=self.get_post(), author=account_of(self.request.user), body=serializer.validated_data["body"]
+            post=self.get_post(), author=self.request.user, body=serializer.validated_data["body"]
         )
 
 
@@ -70,7 +85,7 @@ class CommentDetailView(generics.RetrieveUpdateDestroyAPIView):
     """Read a comment; its author or staff may change or delete it."""
 
     serializer_class = CommentSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly, IsAuthorOrStaffOrReadOnly]
+    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly, IsAuthorOrStaffOrReadOnly]
 
     def get_queryset(self):
         return Comment.objects.select_related("author").filter(post_id=self.kwargs["post_id"])

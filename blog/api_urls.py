@@ -1,4 +1,4 @@
-"""The posts API, under /api/."""
+"""The posts API, under /api/. ``<id:...>`` is blog/converters.py: an id no database can hold is a 404."""
 
 from django.urls import path
 
@@ -8,7 +8,7 @@ app_name = "blog_api"
 
 urlpatterns = [
     path("posts/", api.PostListView.as_view(), name="post_list"),
-    path("posts/<int:pk>/", api.PostDetailView.as_view(), name="post_detail"),
-    path("posts/<int:post_id>/comments/", api.CommentListView.as_view(), name="comment_list"),
-    path("posts/<int:post_id>/comments/<int:pk>/", api.CommentDetailView.as_view(), name="comment_detail"),
+    path("posts/<id:pk>/", api.PostDetailView.as_view(), name="post_detail"),
+    path("posts/<id:post_id>/comments/", api.CommentListView.as_view(), name="comment_list"),
+    path("posts/<id:post_id>/comments/<id:pk>/", api.CommentDetailView.as_view(), name="comment_detail"),
 ]

@@ -21,6 +21,12 @@ def post_list() -> QuerySet[Post]:
     )
 
 
+def post_summaries() -> QuerySet[Post]:
+    """Return posts as the home page lists them: the excerpt, without the body or its HTML."""
+    # A body may be tens of thousands of characters, its HTML more: the cards show neither.
+    return post_list().defer("body", "body_html")
+
+
 def post_comments(*, post: Post) -> QuerySet[Comment]:
     """Return a post's comments, oldest first, with their authors."""
     return post.comments.select_related("author")

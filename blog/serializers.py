@@ -1,9 +1,10 @@
 """What the posts API accepts and answers."""
 
+from django.db import models
 from rest_framework import serializers
 
 from accounts.models import User
-from blog.markdown import render_markdown
+from accounts.serializers import StrictCharField
 from blog.models import Comment, Post
 
 
@@ -13,21 +14,27 @@ class AuthorSerializer(serializers.ModelSerializer):
         fields = ["id", "nickname", "profile_image_url"]
 
 
-class PostSerializer(serializers.ModelSerializer):
+class TextModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take JSON strings only: 123 is refused, not saved as "123"."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class PostSerializer(TextModelSerializer):
     author = AuthorSerializer(read_only=True)
-    body_html = serializers.SerializerMethodField()
     comment_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Post
-        fields = ["id", "title", "body", "body_html", "author", "comment_count", "created_at", "updated_at"]
-
-    def get_body_html(self, post: Post) -> str:
-        """Return the Markdown body as sanitized HTML, the same the pages show."""
-        return render_markdown(post.body)
+        # body_html and excerpt are the stored rendering of body, the same the pages show (read-only).
+        fields = ["id", "title", "body", "body_html", "excerpt", "author", "comment_count", "created_at", "updated_at"]
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(TextModelSerializer):
     author = AuthorSerializer(read_only=True)
 
     class Meta:

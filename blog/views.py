@@ -21,7 +21,7 @@ class PostListView(ListView):
     paginate_by = 10
 
     def get_queryset(self):
-        return selectors.post_list()
+        return selectors.post_summaries()
 
 
 class PostDetailView(DetailView):

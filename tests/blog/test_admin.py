@@ -1,9 +1,18 @@
 import pytest
 from django.urls import reverse
 
-from blog.models import Comment
+from blog.markdown import MAX_BODY_CHARS
+from blog.models import Comment, Post
 
 pytestmark = pytest.mark.django_db
+
+# The management form of the comments inline, with no comment rows.
+NO_COMMENTS = {
+    "comments-TOTAL_FORMS": "0",
+    "comments-INITIAL_FORMS": "0",
+    "comments-MIN_NUM_FORMS": "0",
+    "comments-MAX_NUM_FORMS": "1000",
+}
 
 
 @pytest.fixture
@@ -42,3 +51,35 @@ def test_regular_user_is_sent_to_admin_login(client, author):
     response = client.get(reverse("admin:blog_post_changelist"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_superuser_adding_a_post_in_the_admin_stores_its_rendered_html(client, superuser, author):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:blog_post_add"),
+        {"author": author.pk, "title": "관리자 글", "body": "**굵게**", **NO_COMMENTS},
+    )
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert (post.body_html, post.excerpt) == ("<p><strong>굵게</strong></p>\n", "굵게")
+
+
+def test_superuser_editing_a_body_in_the_admin_renders_it_again(client, superuser, post):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:blog_post_change", args=[post.pk]),
+        {"author": post.author.pk, "title": post.title, "body": "*고침*", **NO_COMMENTS},
+    )
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert (post.body, post.body_html, post.excerpt) == ("*고침*", "<p><em>고침</em></p>\n", "고침")
+
+
+def test_admin_post_form_refuses_a_body_over_the_cap(client, superuser, author):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:blog_post_add"),
+        {"author": author.pk, "title": "t", "body": "[" * (MAX_BODY_CHARS + 1), **NO_COMMENTS},
+    )
+    assert response.status_code == 200
+    assert not Post.objects.exists()

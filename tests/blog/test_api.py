@@ -1,11 +1,15 @@
 """The posts API: anyone reads, logged-in users write, only the author or staff change a post or comment."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts import tokens
+from blog import services
+from blog.markdown import MAX_BODY_CHARS
 from blog.models import Comment, Post
 from tests.accounts.jwt_support import access_claims, bearer, forge
 
@@ -66,7 +70,7 @@ def test_anyone_lists_posts_newest_first_ten_per_page(api, author):
 
 
 def test_anyone_reads_a_post_with_author_comment_count_and_safe_html(api, post, comment):
-    Post.objects.filter(pk=post.pk).update(body="**굵게** <script>alert(1)</script>")
+    services.post_update(post=post, title=post.title, body="**굵게** <script>alert(1)</script>")
 
     body = api.get(post_url(post)).json()
 
@@ -171,14 +175,70 @@ def test_staff_deletes_anyones_post(api, post, as_staff):
     assert not Post.objects.exists()
 
 
-def test_staff_role_is_read_from_the_token_without_a_user_query(api, post):
-    staff_token = forge(access_claims(user_id=424242, roles=["staff"]))  # no such user row
+@pytest.mark.parametrize("url", ["/api/posts/", "/api/posts/{post}/", "/api/posts/{post}/comments/"])
+def test_reading_with_a_token_costs_no_query_for_the_account(api, post, url):
+    reader_token = forge(access_claims(user_id=424242))  # no such user row: reads trust the token alone
+    url = url.format(post=post.pk)
+    with CaptureQueriesContext(connection) as anonymous:
+        assert api.get(url).status_code == 200
 
-    with CaptureQueriesContext(connection) as queries:
-        response = api.delete(post_url(post), **bearer(staff_token))
+    with CaptureQueriesContext(connection) as with_token:
+        assert api.get(url, **bearer(reader_token)).status_code == 200
 
-    assert response.status_code == 204
-    assert not [query for query in queries if 'FROM "accounts_user"' in query["sql"]]
+    assert len(with_token) == len(anonymous)
+    assert not [query for query in with_token if 'FROM "accounts_user"' in query["sql"]]
+
+
+def test_staff_role_in_a_token_counts_only_while_the_account_is_still_staff(api, post, make_user):
+    demoted = make_user("demoted")
+    staff_token = forge(access_claims(user_id=demoted.pk, roles=["staff"]))
+
+    assert api.delete(post_url(post), **bearer(staff_token)).status_code == 403
+    assert Post.objects.filter(pk=post.pk).exists()
+
+
+# Writes by an account that is gone: its access token is still valid for minutes.
+
+WRITES = [
+    ("post", "/api/posts/", {"title": "유령", "body": "본문"}),
+    ("put", "/api/posts/{post}/", {"title": "유령", "body": "본문"}),
+    ("patch", "/api/posts/{post}/", {"title": "유령"}),
+    ("delete", "/api/posts/{post}/", None),
+    ("post", "/api/posts/{post}/comments/", {"body": "유령"}),
+    ("put", "/api/posts/{post}/comments/{comment}/", {"body": "유령"}),
+    ("patch", "/api/posts/{post}/comments/{comment}/", {"body": "유령"}),
+    ("delete", "/api/posts/{post}/comments/{comment}/", None),
+]
+
+
+def deactivate(user) -> None:
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+def delete(user) -> None:
+    user.delete()
+
+
+@pytest.mark.parametrize(("method", "url", "data"), WRITES)
+@pytest.mark.parametrize(
+    ("writer", "leave"),
+    [("author", deactivate), ("staff", deactivate), ("staff", delete)],
+    ids=["author-deactivated", "staff-deactivated", "staff-deleted"],
+)
+def test_write_with_the_token_of_an_account_gone_since_gets_401_and_changes_nothing(
+    api, post, comment, make_user, writer, leave, method, url, data
+):
+    user = post.author if writer == "author" else make_user("editor", is_staff=True)
+    headers = {**bearer(tokens.issue_tokens(user).access), "HTTP_ACCEPT_LANGUAGE": "en"}
+    leave(user)
+    before = (list(Post.objects.values()), list(Comment.objects.values()))
+
+    response = getattr(api, method)(url.format(post=post.pk, comment=comment.pk), data, **headers)
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This account no longer exists or is deactivated."
+    assert (list(Post.objects.values()), list(Comment.objects.values())) == before
 
 
 # Comments
@@ -225,3 +285,111 @@ def test_comment_is_only_found_under_its_own_post(api, comment, author):
     other_post = Post.objects.create(author=author, title="다른 글", body="본문")
 
     assert api.get(f"/api/posts/{other_post.pk}/comments/{comment.pk}/").status_code == 404
+
+
+# What a text field accepts: JSON strings only, without control characters.
+
+NOT_TEXT = ["123", "1.5", "1e400", "true", "false", "null", "[]", '["a"]', "{}", '{"a": "b"}']
+CONTROL_CHARACTERS = [r'"a\u0000b"', r'"\u0001"', r'"a\u001fb"', r'"a\u000bb"', r'"a\u000cb"', r'"\u001b[31m"']
+TEXT_WRITES = [
+    ("post", "/api/posts/", {"title": "t", "body": "b"}, "title"),
+    ("post", "/api/posts/", {"title": "t", "body": "b"}, "body"),
+    ("put", "/api/posts/{post}/", {"title": "t", "body": "b"}, "title"),
+    ("put", "/api/posts/{post}/", {"title": "t", "body": "b"}, "body"),
+    ("patch", "/api/posts/{post}/", {}, "title"),
+    ("patch", "/api/posts/{post}/", {}, "body"),
+    ("post", "/api/posts/{post}/comments/", {}, "body"),
+    ("put", "/api/posts/{post}/comments/{comment}/", {}, "body"),
+    ("patch", "/api/posts/{post}/comments/{comment}/", {}, "body"),
+]
+
+
+@pytest.mark.parametrize("value", NOT_TEXT + CONTROL_CHARACTERS)
+@pytest.mark.parametrize(("method", "url", "others", "field"), TEXT_WRITES)
+def test_text_field_sent_as_another_json_type_or_with_a_control_character_gets_400_and_writes_nothing(
+    api, post, comment, as_author, method, url, others, field, value
+):
+    # Raw JSON: 1e400 has no Python spelling that json.dumps would write back.
+    members = [f"{json.dumps(name)}: {json.dumps(text)}" for name, text in others.items() if name != field]
+    document = "{" + ", ".join([*members, f'"{field}": {value}']) + "}"
+    before = (list(Post.objects.values()), list(Comment.objects.values()))
+
+    response = getattr(api, method)(
+        url.format(post=post.pk, comment=comment.pk), document, content_type="application/json", **as_author
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert (list(Post.objects.values()), list(Comment.objects.values())) == before
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Remove the control character U+0007: only tabs and line breaks are allowed."),
+        ("ko", "제어 문자 U+0007를 지워 주세요. 탭과 줄바꿈만 쓸 수 있습니다."),
+    ],
+)
+def test_control_character_error_names_the_character(api, as_author, language, message):
+    response = api.post("/api/posts/", {"title": "a\x07b", "body": "b"}, HTTP_ACCEPT_LANGUAGE=language, **as_author)
+
+    assert response.status_code == 400
+    assert response.json()["title"] == [message]
+
+
+def test_tabs_and_line_breaks_are_kept_in_a_post(api, as_author):
+    response = api.post("/api/posts/", {"title": "t", "body": "a\tb\r\nc\nd"}, **as_author)
+
+    assert response.status_code == 201
+    assert Post.objects.get().body == "a\tb\r\nc\nd"
+
+
+# The body's length cap: Markdown takes time in proportion to its length, even for text made to be slow.
+
+
+@pytest.mark.parametrize("unit", ["[", "![", "[a](", "**a**", ">", "<a"])
+def test_pathological_body_at_the_cap_is_accepted_and_one_character_more_refused(api, as_author, unit):
+    at_cap = (unit * MAX_BODY_CHARS)[:MAX_BODY_CHARS]
+
+    accepted = api.post("/api/posts/", {"title": "t", "body": at_cap}, **as_author)
+    refused = api.post("/api/posts/", {"title": "t", "body": at_cap + "["}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+
+    assert accepted.status_code == 201
+    assert Post.objects.get().body == at_cap
+    assert refused.status_code == 400
+    assert str(MAX_BODY_CHARS) in refused.json()["body"][0]
+    assert Post.objects.count() == 1
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_body_over_the_cap_names_the_limit_in_korean_and_english(api, post, as_author, language):
+    response = api.patch(
+        post_url(post), {"body": "x" * (MAX_BODY_CHARS + 1)}, HTTP_ACCEPT_LANGUAGE=language, **as_author
+    )
+
+    assert response.status_code == 400
+    assert str(MAX_BODY_CHARS) in response.json()["body"][0]
+    post.refresh_from_db()
+    assert post.body == "**안녕하세요**"
+
+
+def test_body_of_non_bmp_characters_counts_characters_not_bytes(api, as_author):
+    emoji = "😀" * MAX_BODY_CHARS  # four bytes each in UTF-8
+
+    assert api.post("/api/posts/", {"title": "t", "body": emoji}, **as_author).status_code == 201
+
+
+def test_api_answers_the_stored_html_and_excerpt(api, as_author):
+    response = api.post("/api/posts/", {"title": "t", "body": "# 제목\n\n**굵게**"}, **as_author)
+
+    assert response.json()["body_html"] == "<h1>제목</h1>\n<p><strong>굵게</strong></p>\n"
+    assert response.json()["excerpt"] == "제목 굵게"
+
+
+def test_html_and_excerpt_sent_by_a_client_are_ignored(api, as_author):
+    document = {"title": "t", "body": "b", "body_html": "<script>alert(1)</script>", "excerpt": "forged"}
+
+    response = api.post("/api/posts/", document, **as_author)
+
+    assert response.status_code == 201
+    assert (Post.objects.get().body_html, Post.objects.get().excerpt) == ("<p>b</p>\n", "b")

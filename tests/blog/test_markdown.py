@@ -1,11 +1,17 @@
+"""Markdown is rendered once, when a post is written, to HTML in which nothing runs; reads never parse it."""
+
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from rest_framework.test import APIClient
 
-from blog import markdown as markdown_module
-from blog.markdown import plain_text, render_markdown
-from blog.models import Comment, Post
+from blog import services
+from blog.markdown import EXCERPT_CHARS, render
+from blog.models import Comment
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -67,34 +73,83 @@ def assert_nothing_runs(html: str) -> None:
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_render_markdown_neutralizes_script_payload(payload):
-    assert_nothing_runs(render_markdown(payload))
+    assert_nothing_runs(render(payload).html)
 
 
-def test_render_markdown_keeps_fenced_code_block_with_language():
-    html = render_markdown('```python\nprint("<b>hi</b>")\n```')
+def test_render_keeps_fenced_code_block_with_language():
+    html = render('```python\nprint("<b>hi</b>")\n```').html
     assert '<pre><code class="language-python">' in html
-    assert "print(&quot;&lt;b&gt;hi&lt;/b&gt;&quot;)" in html or 'print("&lt;b&gt;hi&lt;/b&gt;")' in html
+    assert 'print("&lt;b&gt;hi&lt;/b&gt;")' in html
 
 
-def test_render_markdown_keeps_prose_markup_tables_and_safe_links():
-    html = render_markdown(
-        "# Title\n\n**bold** *em* `code`\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+def test_render_keeps_prose_markup_tables_strikethrough_and_safe_links():
+    html = render(
+        "# Title\n\n**bold** *em* `code` ~~gone~~\n\n- one\n- two\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\n"
         "[site](https://example.com) ![pic](https://example.com/p.png)"
-    )
-    for fragment in ("<h1>Title</h1>", "<strong>bold</strong>", "<em>em</em>", "<code>code</code>", "<li>one</li>",
-                     "<table>", "<td>1</td>"):
+    ).html
+    for fragment in (
+        "<h1>Title</h1>",
+        "<strong>bold</strong>",
+        "<em>em</em>",
+        "<code>code</code>",
+        "<s>gone</s>",
+        "<li>one</li>",
+        "<table>",
+        "<td>1</td>",
+        '<td style="text-align:right">2</td>',
+    ):
         assert fragment in html
     assert 'src="https://example.com/p.png"' in html and 'alt="pic"' in html
     assert 'href="https://example.com"' in html
     assert 'rel="nofollow noopener noreferrer"' in html
 
 
-def test_plain_text_drops_markup_and_keeps_words():
-    assert plain_text("# Head\n\n**bold** [link](https://x.example) `code`").split() == ["Head", "bold", "link", "code"]
+def test_render_shows_raw_html_as_text():
+    assert render("<b>hi</b>").html == "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n"
 
 
-def test_plain_text_drops_script_content():
-    assert "alert" not in plain_text("hi <script>alert(1)</script>")
+def test_render_keeps_no_style_but_a_table_columns_alignment():
+    assert "style" not in render("| a |\n|---|\n| 1 |").html
+    assert "text-align:center" in render("| a |\n|:-:|\n| 1 |").html
+
+
+def test_excerpt_drops_markup_and_keeps_words():
+    excerpt = render("# Head\n\n**bold**ed [link](https://x.example) `code`\nnext line\n\n```\nprint(1)\n```").excerpt
+    assert excerpt == "Head bolded link code next line print(1)"
+
+
+def test_excerpt_keeps_raw_html_as_words_for_the_page_to_escape():
+    assert render("hi <script>alert(1)</script>").excerpt == "hi <script>alert(1)</script>"
+
+
+def test_excerpt_of_a_long_text_is_shortened_with_an_ellipsis():
+    excerpt = render("word " * 200).excerpt
+    assert len(excerpt) == EXCERPT_CHARS
+    assert excerpt.endswith("word…")
+
+
+# Any text at all
+
+# Pieces of Markdown and HTML that together make links, images, handlers and script.
+FRAGMENTS = [
+    "[", "]", "(", ")", "![", "<", ">", "/", '"', "'", "=", "`", "```", "*", "_", "~~", "|", "-", "#", ">",
+    "\n", "\n\n", "    ", "\\", "&", "&#", ";", ":", "javascript:", "JaVaScRiPt", "data:", "vbscript:",
+    "script", "<script>", "</script>", "onerror", "onload", "img", "src", "href", "svg", "iframe", "style",
+    "alert(1)", "%0a", "&#x09;", "\t", "\x00", "\u202e", "\ud800", "é", "한",
+]  # fmt: skip
+MARKDOWNISH = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text() | MARKDOWNISH)
+def test_any_text_renders_to_html_in_which_nothing_runs(text):
+    rendered = render(text)
+    found = scan(rendered.html)
+    assert found.scripts == []
+    assert found.handlers == []
+    assert found.script_urls == []
+    assert not found.tags & {"iframe", "svg", "math", "object", "embed", "style", "script"}
+    assert len(rendered.excerpt) <= EXCERPT_CHARS
 
 
 # The rendered pages
@@ -103,7 +158,7 @@ def test_plain_text_drops_script_content():
 @pytest.mark.django_db
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_post_detail_neutralizes_script_in_post_body(client, author, payload):
-    post = Post.objects.create(author=author, title="xss", body=f"before\n\n{payload}\n\nafter")
+    post = services.post_create(author=author, title="xss", body=f"before\n\n{payload}\n\nafter")
     page = client.get(post.get_absolute_url()).content.decode()
     assert "<p>before</p>" in page
     assert_nothing_runs(page)
@@ -111,7 +166,7 @@ def test_post_detail_neutralizes_script_in_post_body(client, author, payload):
 
 @pytest.mark.django_db
 def test_post_detail_shows_code_block_from_body(client, author):
-    post = Post.objects.create(author=author, title="code", body="```js\nconsole.log('<hi>');\n```")
+    post = services.post_create(author=author, title="code", body="```js\nconsole.log('<hi>');\n```")
     page = client.get(post.get_absolute_url()).content.decode()
     assert '<pre><code class="language-js">' in page
     assert "console.log(&#x27;&lt;hi&gt;&#x27;);" in page or "console.log('&lt;hi&gt;');" in page
@@ -128,14 +183,14 @@ def test_post_detail_neutralizes_script_in_comment(client, post, make_user, payl
 @pytest.mark.django_db
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_home_excerpt_neutralizes_script_in_post_body(client, author, payload):
-    Post.objects.create(author=author, title="xss", body=payload)
+    services.post_create(author=author, title="xss", body=payload)
     assert_nothing_runs(client.get("/").content.decode())
 
 
 @pytest.mark.django_db
 def test_title_and_nickname_with_html_are_shown_as_text(client, make_user):
     mallory = make_user("mallory", nickname="<img src=x onerror=alert(1)>")
-    post = Post.objects.create(author=mallory, title="<script>alert(1)</script>", body="b")
+    post = services.post_create(author=mallory, title="<script>alert(1)</script>", body="b")
     for url in ("/", post.get_absolute_url()):
         page = client.get(url).content.decode()
         assert_nothing_runs(page)
@@ -144,7 +199,7 @@ def test_title_and_nickname_with_html_are_shown_as_text(client, make_user):
 
 @pytest.mark.django_db
 def test_edit_and_delete_pages_show_title_and_comment_as_text(client, author):
-    post = Post.objects.create(author=author, title="<script>alert(1)</script>", body="b")
+    post = services.post_create(author=author, title="<script>alert(1)</script>", body="b")
     comment = Comment.objects.create(post=post, author=author, body="<img src=x onerror=alert(1)>")
     client.force_login(author)
     for url in (
@@ -155,23 +210,27 @@ def test_edit_and_delete_pages_show_title_and_comment_as_text(client, author):
         assert_nothing_runs(client.get(url).content.decode())
 
 
-def test_rendering_the_same_text_again_reuses_the_result(monkeypatch):
-    calls = []
-    real = markdown_module.markdown_lib.markdown
-    monkeypatch.setattr(markdown_module.markdown_lib, "markdown", lambda *a, **k: calls.append(1) or real(*a, **k))
-    text = "**remembered** once"
-    first, second = render_markdown(text), render_markdown(text)
-    assert first == second == "<p><strong>remembered</strong> once</p>"
-    assert len(calls) == 1
-    assert "changed" in render_markdown(text + " changed")  # an edit is rendered anew
-    assert len(calls) == 2
+# Reads never parse Markdown
 
 
-def test_very_long_text_is_rendered_every_time_and_not_remembered(monkeypatch):
-    calls = []
-    real = markdown_module.markdown_lib.markdown
-    monkeypatch.setattr(markdown_module.markdown_lib, "markdown", lambda *a, **k: calls.append(1) or real(*a, **k))
-    text = "x" * (markdown_module.REMEMBERED_MAX_CHARS + 1)
-    render_markdown(text)
-    render_markdown(text)
-    assert len(calls) == 2
+@pytest.mark.django_db
+def test_pages_and_api_show_stored_html_without_parsing_markdown(client, author, make_user):
+    post = services.post_create(author=author, title="t", body="**굵게** and `code`")
+    Comment.objects.create(post=post, author=make_user("reader"), body="댓글")
+    api = APIClient()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MarkdownIt, "parse", lambda *args, **kwargs: pytest.fail("Markdown parsed on a read"))
+
+        home = client.get("/").content.decode()
+        detail = client.get(post.get_absolute_url()).content.decode()
+        listed = api.get("/api/posts/").json()["results"][0]
+        one = api.get(f"/api/posts/{post.pk}/").json()
+
+    assert "굵게 and code" in home
+    assert "<strong>굵게</strong>" in detail
+    assert listed["body_html"] == one["body_html"] == "<p><strong>굵게</strong> and <code>code</code></p>\n"
+    assert one["excerpt"] == "굵게 and code"
+
+
+def test_render_replaces_a_lone_surrogate_instead_of_failing():
+    assert render("a\ud800b").html == "<p>a\ufffdb</p>\n"

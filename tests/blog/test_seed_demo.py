@@ -52,3 +52,10 @@ def test_seed_demo_posts_show_on_home_with_code_block_on_detail(client):
     with_code = Post.objects.filter(body__contains="```python").first()
     detail = client.get(with_code.get_absolute_url()).content.decode()
     assert '<pre><code class="language-python">' in detail
+
+
+def test_seed_demo_posts_are_stored_rendered(client):
+    seed()
+    for post in Post.objects.all():
+        assert post.body_html.startswith("<")
+        assert post.excerpt and "```" not in post.excerpt

@@ -6,6 +6,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 
+from blog import services
+from blog.markdown import MAX_BODY_CHARS
 from blog.models import Comment, Post
 from config.urls import handler500  # noqa: F401 - the error handler for this test URLconf
 
@@ -44,7 +46,7 @@ def test_home_without_posts_shows_empty_state_in_korean_by_default(client):
 
 def test_home_lists_newest_first_ten_per_page(client, author):
     for number in range(12):
-        Post.objects.create(author=author, title=f"post {number:02d}", body="body")
+        services.post_create(author=author, title=f"post {number:02d}", body="body")
     first = client.get("/").content.decode()
     assert "post 11" in first and "post 02" in first and "post 01" not in first
     assert first.index("post 11") < first.index("post 10") < first.index("post 02")
@@ -55,7 +57,7 @@ def test_home_lists_newest_first_ten_per_page(client, author):
 
 def test_home_first_page_links_to_the_second(client, author):
     for number in range(11):
-        Post.objects.create(author=author, title=f"post {number:02d}", body="body")
+        services.post_create(author=author, title=f"post {number:02d}", body="body")
     page = client.get("/").content.decode()
     assert 'href="?page=2"' in page
     assert 'href="?page=2"' not in client.get("/?page=2").content.decode()
@@ -69,7 +71,7 @@ def test_home_page_past_the_end_is_styled_404(client, post):
 
 def test_home_shows_author_nickname_and_initial_avatar_without_image(client, make_user):
     minji = make_user("minji", nickname="민지")
-    Post.objects.create(author=minji, title="hello", body="body")
+    services.post_create(author=minji, title="hello", body="body")
     page = client.get("/").content.decode()
     assert '<span class="post-author">민지</span>' in page
     assert 'avatar-initial" aria-hidden="true">민</span>' in page
@@ -77,14 +79,16 @@ def test_home_shows_author_nickname_and_initial_avatar_without_image(client, mak
 
 def test_home_shows_author_profile_image_when_set(client, make_user):
     alex = make_user("alex", nickname="Alex", profile_image_url="https://k.kakaocdn.net/img/alex.jpg")
-    Post.objects.create(author=alex, title="hello", body="body")
+    services.post_create(author=alex, title="hello", body="body")
     page = client.get("/").content.decode()
     assert 'src="https://k.kakaocdn.net/img/alex.jpg"' in page
     assert "avatar-initial" not in page
 
 
 def test_home_excerpt_shows_words_without_markdown_markup(client, author):
-    Post.objects.create(author=author, title="t", body="# Heading\n\n**bold** and `code` and [a link](https://example.com)")
+    services.post_create(
+        author=author, title="t", body="# Heading\n\n**bold** and `code` and [a link](https://example.com)"
+    )
     page = client.get("/").content.decode()
     excerpt = page.split('<p class="post-excerpt">', 1)[1].split("</p>", 1)[0]
     assert "Heading" in excerpt and "bold and code and a link" in excerpt
@@ -93,7 +97,7 @@ def test_home_excerpt_shows_words_without_markdown_markup(client, author):
 
 
 def test_home_excerpt_is_shortened_for_long_posts(client, author):
-    Post.objects.create(author=author, title="t", body="word " * 200)
+    services.post_create(author=author, title="t", body="word " * 200)
     page = client.get("/").content.decode()
     excerpt = page.split('<p class="post-excerpt">', 1)[1].split("</p>", 1)[0]
     assert len(excerpt) <= 160
@@ -101,7 +105,7 @@ def test_home_excerpt_is_shortened_for_long_posts(client, author):
 
 
 def test_home_excerpt_escapes_html_in_code(client, author):
-    Post.objects.create(author=author, title="t", body="```\n<script>alert(1)</script>\n```")
+    services.post_create(author=author, title="t", body="```\n<script>alert(1)</script>\n```")
     page = client.get("/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -116,8 +120,8 @@ def test_home_shows_post_date_in_site_time_zone(client, author, post):
 
 def test_home_shows_comment_count_per_post(client, author, make_user):
     reader = make_user("reader")
-    busy = Post.objects.create(author=author, title="busy", body="b")
-    Post.objects.create(author=author, title="quiet", body="q")
+    busy = services.post_create(author=author, title="busy", body="b")
+    services.post_create(author=author, title="quiet", body="q")
     for number in range(3):
         Comment.objects.create(post=busy, author=reader, body=f"c{number}")
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -130,7 +134,7 @@ def test_home_runs_same_number_of_queries_for_1_and_25_posts(client, make_user):
     def add_posts(count: int, start: int) -> None:
         for number in range(start, start + count):
             writer = make_user(f"writer{number}")
-            created = Post.objects.create(author=writer, title=f"p{number}", body="b")
+            created = services.post_create(author=writer, title=f"p{number}", body="b")
             Comment.objects.create(post=created, author=writer, body="c")
 
     add_posts(1, start=0)
@@ -144,17 +148,18 @@ def test_home_runs_same_number_of_queries_for_1_and_25_posts(client, make_user):
 def test_home_for_logged_in_reader_runs_same_number_of_queries_for_1_and_25_posts(client, make_user):
     client.force_login(make_user("reader"))
     first = make_user("writer0")
-    Post.objects.create(author=first, title="p0", body="b")
+    services.post_create(author=first, title="p0", body="b")
     one = count_queries(client, "/")
     for number in range(1, 25):
-        Post.objects.create(author=make_user(f"writer{number}"), title=f"p{number}", body="b")
+        services.post_create(author=make_user(f"writer{number}"), title=f"p{number}", body="b")
     assert count_queries(client, "/") == one
 
 
 # Post detail
 
 
-def test_post_detail_shows_title_author_and_rendered_body(client, post):
+def test_post_detail_shows_title_author_and_rendered_body(client, author):
+    post = services.post_create(author=author, title="첫 글", body="**안녕하세요**")
     page = client.get(post.get_absolute_url()).content.decode()
     assert "<h1>첫 글</h1>" in page
     assert '<span class="post-author">작성자</span>' in page
@@ -218,6 +223,32 @@ def test_post_with_200_character_title_is_saved(client, author):
     response = client.post(reverse("blog:post_create"), {"title": "x" * 200, "body": "body"})
     assert response.status_code == 302
     assert Post.objects.get().title == "x" * 200
+
+
+@pytest.mark.parametrize("unit", ["[", "![", "[a]("])
+def test_pathological_body_at_the_cap_is_published(client, author, unit):
+    client.force_login(author)
+    body = (unit * MAX_BODY_CHARS)[:MAX_BODY_CHARS]
+    response = client.post(reverse("blog:post_create"), {"title": "t", "body": body})
+    assert response.status_code == 302
+    assert Post.objects.get().body == body
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_body_one_character_over_the_cap_shows_error_naming_the_limit_and_saves_nothing(client, author, language):
+    client.force_login(author)
+    body = "[" * (MAX_BODY_CHARS + 1)
+    response = client.post(reverse("blog:post_create"), {"title": "t", "body": body}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    error = response.content.decode().split('class="field-error"', 1)[1].split("</", 1)[0]
+    assert str(MAX_BODY_CHARS) in error
+    assert not Post.objects.exists()
+
+
+def test_edit_page_body_field_tells_the_browser_the_cap(client, post):
+    client.force_login(post.author)
+    page = client.get(reverse("blog:post_update", args=[post.pk])).content.decode()
+    assert f'maxlength="{MAX_BODY_CHARS}"' in page
 
 
 def test_author_edits_post(client, post):
@@ -355,3 +386,26 @@ def test_database_outage_shows_styled_503_to_logged_in_reader(author):
         response = failing_client.get("/")
     assert response.status_code == 503
     assert 'class="error-page"' in response.content.decode()
+
+
+# Control characters
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x1f"])
+def test_post_with_a_control_character_shows_error_and_saves_nothing(client, author, field, character):
+    client.force_login(author)
+    data = {"title": "t", "body": "b", field: f"a{character}b"}
+    response = client.post(reverse("blog:post_create"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert 'class="field-error"' in response.content.decode()
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x1f"])
+def test_comment_with_a_control_character_shows_error_and_saves_nothing(client, post, make_user, character):
+    client.force_login(make_user("reader"))
+    response = client.post(reverse("blog:comment_create", args=[post.pk]), {"body": f"a{character}b"})
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.content.decode()
+    assert not Comment.objects.exists()

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from blog import services
 from blog.models import Comment, Post
 
 AUTHORS = [
@@ -96,7 +97,9 @@ class Command(BaseCommand):
         User = get_user_model()
         authors = {}
         for spec in AUTHORS:
-            user, created = User.objects.get_or_create(username=spec["username"], defaults={"nickname": spec["nickname"]})
+            user, created = User.objects.get_or_create(
+                username=spec["username"], defaults={"nickname": spec["nickname"]}
+            )
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
@@ -104,9 +107,11 @@ class Command(BaseCommand):
         posts = {}
         created_posts = 0
         for username, title, body in POSTS:
-            post, created = Post.objects.get_or_create(author=authors[username], title=title, defaults={"body": body})
+            post = Post.objects.filter(author=authors[username], title=title).first()
+            if post is None:
+                post = services.post_create(author=authors[username], title=title, body=body)
+                created_posts += 1
             posts[title] = post
-            created_posts += created
         created_comments = 0
         for title, username, body in COMMENTS:
             _, created = Comment.objects.get_or_create(post=posts[title], author=authors[username], body=body)
