@@ -33,6 +33,12 @@ CODE_VERIFIER_SHAPE = RegexValidator(
 )
 
 
+# The URI registered at Kakao; Kakao itself compares it exactly (KOE006, KOE303).
+REDIRECT_URI_SHAPE = RegexValidator(
+    r"\Ahttps?://[!-~]{1,2040}\Z", _("Send the http(s) redirect URI registered at Kakao."), code="invalid_format"
+)
+
+
 class KakaoAccessTokenLoginSerializer(serializers.Serializer):
     """A native app used Kakao's SDK and holds Kakao's access token."""
 
@@ -48,9 +54,9 @@ class KakaoCodeLoginSerializer(serializers.Serializer):
     """An SPA ran the authorization-code flow with PKCE and holds Kakao's code."""
 
     code = StrictCharField(max_length=2048, validators=[KAKAO_TOKEN_SHAPE], help_text=_("Kakao's authorization code"))
-    redirect_uri = serializers.URLField(
+    redirect_uri = StrictCharField(
         max_length=2048,
-        validators=[KAKAO_TOKEN_SHAPE],
+        validators=[REDIRECT_URI_SHAPE],
         error_messages={"required": _("This field is required with code.")},
     )
     code_verifier = StrictCharField(
