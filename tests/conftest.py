@@ -9,7 +9,7 @@ from hypothesis import settings as hypothesis_settings
 # once per process, and tests that switch KAKAO_SANDBOX off must not decide whether the
 # sandbox's routes exist for every test after them.
 import config.urls  # noqa: F401
-from blog.models import Post
+from blog import services
 
 # Property tests draw the same examples on every run, so CI is deterministic; `make fuzz`
 # (HYPOTHESIS_PROFILE=explore) draws new ones.
@@ -53,7 +53,7 @@ def author(make_user):
 
 @pytest.fixture
 def post(author):
-    return Post.objects.create(author=author, title="첫 글", body="**안녕하세요**")
+    return services.post_create(author=author, title="첫 글", body="**안녕하세요**")
 
 
 # Real-browser tests (tests/browser, tests/learn) share one headless Chromium per run:
