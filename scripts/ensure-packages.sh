@@ -10,6 +10,7 @@ fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || packages+=(fonts-not
 [ -x /usr/sbin/nginx ] || packages+=(nginx)
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || packages+=(postgresql)
 [ -x /usr/bin/redis-server ] || packages+=(redis-server)
+command -v msgfmt >/dev/null || packages+=(gettext)
 [ ${#packages[@]} -eq 0 ] && exit 0
 echo "Installing ${packages[*]} for the tests..."
 sudo=""
