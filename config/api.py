@@ -65,30 +65,38 @@ def _no_constants(name: str) -> None:
 
 def _check_shape(data: Any) -> None:
     """Refuse JSON deeper than MAX_JSON_DEPTH, or with text no database can store (NUL, lone surrogates)."""
-    pending = [(data, 1)]
+    pending = [(data, 1, "")]
     while pending:
-        value, depth = pending.pop()
+        value, depth, path = pending.pop()
         if depth > MAX_JSON_DEPTH:
             raise exceptions.ParseError(_("JSON nested too deeply."), code="json_too_deep")
         if isinstance(value, str):
-            _check_text(value)
+            _check_text(value, path)
         elif isinstance(value, dict):
             for key, item in value.items():
-                _check_text(key)
-                pending.append((item, depth + 1))
+                _check_text(key, path)
+                pending.append((item, depth + 1, f"{path}.{key}" if path else key))
         elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
+            pending.extend((item, depth + 1, path) for item in value)
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str, path: str) -> None:
+    """Refuse the text as a validation error of the member it is in, so the client sees which."""
     if "\x00" in text:
-        raise exceptions.ParseError(_("Text may not contain NUL characters."), code="invalid_text")
+        message = _("Text may not contain NUL characters.")
+    elif not _is_encodable(text):
+        message = _("Text must be valid Unicode (no lone surrogates).")
+    else:
+        return
+    raise exceptions.ValidationError({path or "non_field_errors": [message]}, code="invalid_text")
+
+
+def _is_encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise exceptions.ParseError(
-            _("Text must be valid Unicode (no lone surrogates)."), code="invalid_text"
-        ) from None
+        return False
+    return True
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
