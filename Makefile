@@ -24,6 +24,14 @@ lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# A longer Schemathesis run with a fresh seed (printed in the summary; replay with FUZZ_SEED=<seed>).
+# `make test` runs the same tests seeded and short. FUZZ_EXAMPLES: examples per API operation.
+FUZZ_EXAMPLES ?= 300
+.PHONY: fuzz
+fuzz: $(VENV)/.requirements-dev
+	FUZZ_SEED=$${FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(BIN)/pytest -q tests/fuzz/test_schemathesis.py $(PYTEST_ARGS)
+
 # Debian's Chromium for the browser tests (Playwright's own download does not work offline),
 # nginx and PostgreSQL for the cluster test.
 browser:
