@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -104,10 +105,14 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an error DRF knows: the site's 500 (or 503) handling takes it
+    request = context.get("request")
+    if request is not None:
+        # Errors are JSON even where the answer would be YAML (the schema) or HTML (Swagger UI).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     if isinstance(exc, exceptions.ValidationError):
         response.data = validation_error_body(exc)
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"detail": response.data["detail"], "code": _code_of(exc, response)}
+        response.data = {"detail": str(response.data["detail"]), "code": _code_of(exc, response)}
     return response
 
 
