@@ -12,12 +12,27 @@ from accounts.models import User
 
 
 class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into text."""
+    """A CharField that refuses numbers and booleans instead of turning them into text, and text no database stores."""
+
+    default_error_messages = {
+        "unstorable": _("Text may not contain NUL characters or lone surrogates."),
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        # PostgreSQL refuses NUL in text, and no database encodes a lone surrogate.
+        if "\x00" in data or not _encodable(data):
+            self.fail("unstorable")
         return super().to_internal_value(data)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 KAKAO_TOKEN_SHAPE = RegexValidator(

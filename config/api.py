@@ -65,39 +65,16 @@ def _no_constants(name: str) -> None:
 
 
 def _check_shape(data: Any) -> None:
-    """Refuse JSON deeper than MAX_JSON_DEPTH, or with text no database can store (NUL, lone surrogates)."""
-    pending = [(data, 1, "")]
+    """Refuse JSON deeper than MAX_JSON_DEPTH (the text in it is each field's business: StrictCharField)."""
+    pending = [(data, 1)]
     while pending:
-        value, depth, path = pending.pop()
+        value, depth = pending.pop()
         if depth > MAX_JSON_DEPTH:
             raise exceptions.ParseError(_("JSON nested too deeply."), code="json_too_deep")
-        if isinstance(value, str):
-            _check_text(value, path)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                _check_text(key, path)
-                pending.append((item, depth + 1, f"{path}.{key}" if path else key))
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
-            pending.extend((item, depth + 1, path) for item in value)
-
-
-def _check_text(text: str, path: str) -> None:
-    """Refuse the text as a validation error of the member it is in, so the client sees which."""
-    if "\x00" in text:
-        message = _("Text may not contain NUL characters.")
-    elif not _is_encodable(text):
-        message = _("Text must be valid Unicode (no lone surrogates).")
-    else:
-        return
-    raise exceptions.ValidationError({path or "non_field_errors": [message]}, code="invalid_text")
-
-
-def _is_encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+            pending.extend((item, depth + 1) for item in value)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -121,7 +98,9 @@ def validation_error_body(exc: exceptions.ValidationError) -> dict[str, Any]:
     fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
     first = next(iter(fields.values()), [""])
     message = first[0] if isinstance(first, list) and first else first
-    return {"detail": str(message) or str(_("Invalid input.")), "code": "invalid", **fields}
+    # Every field is under "errors"; beside detail and code too, unless it is named like them.
+    beside = {name: messages for name, messages in fields.items() if name not in {"detail", "code", "errors"}}
+    return {**beside, "detail": str(message) or str(_("Invalid input.")), "code": "invalid", "errors": fields}
 
 
 def _code_of(exc: Exception, response: Response) -> str:
@@ -165,11 +144,21 @@ def error_handler(status_code: int, page_view: str) -> Callable[..., HttpRespons
 ERROR_SCHEMA = {
     "type": "object",
     "description": "Every error: detail for people, code for programs; a validation error adds each refused field.",
-    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "A validation error's messages by field",
+            "additionalProperties": {},
+        },
+    },
     "required": ["detail", "code"],
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+# What text fields accept: no C0 control characters but tab, line feed and carriage return.
+STORABLE_TEXT = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"
 
 
 def add_error_responses(result: dict, generator, request, public) -> dict:
@@ -179,7 +168,13 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
     authentication (a bad Bearer token is 401 anywhere), CSRF and permissions (403), path
     ids (404), the rate limits (429) and our own outages (503) answer on every route.
     """
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    for name, component in schemas.items():
+        if name.endswith("Request"):
+            for field in component.get("properties", {}).values():
+                if field.get("type") == "string" and "pattern" not in field and not field.get("readOnly"):
+                    field["pattern"] = STORABLE_TEXT
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             statuses = {"401": "Missing, invalid or expired token", "503": "Our database or cache is down; retry"}

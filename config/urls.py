@@ -15,11 +15,14 @@ urlpatterns = [
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("api/", include("accounts.api_urls")),
     path("api/", include("blog.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    # GET only: OPTIONS would render DRF's metadata through the schema's and Swagger UI's renderers.
+    path("api/schema/", SpectacularAPIView.as_view(http_method_names=["get", "head"]), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api_schema", template_name="api/swagger_ui.html"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api_schema", template_name="api/swagger_ui.html", http_method_names=["get", "head"]
+        ),
         name="api_docs",
     ),
     path("", include("learn.urls")),

@@ -188,7 +188,8 @@ def test_malformed_login_body_gets_400_with_field_errors_and_never_calls_kakao(a
     response = api.post(LOGIN, body)
 
     assert response.status_code == 400
-    assert set(response.json()) == {"detail", "code", *fields}
+    assert set(response.json()["errors"]) == fields
+    assert set(response.json()) == {"detail", "code", "errors", *fields}
     assert response.json()["code"] == "invalid"
     assert len(kakao_http.calls) == 0
     assert not User.objects.exists()
