@@ -130,10 +130,16 @@ def jwks(request: HttpRequest) -> JsonResponse:
     return response
 
 
+# Kakao refusing the code a client sent (used, expired, another redirect URI): to our API's
+# client that is a credential refused, 401, though Kakao's own token endpoint says 400.
+REFUSED_GRANTS = {"KOE320", "KOE303"}
+
+
 def kakao_error_response(request: Request, error: KakaoError) -> Response:
     """Answer a failed Kakao step with its status and a message that never carries a token."""
-    headers = {"WWW-Authenticate": www_authenticate(request)} if error.status == 401 else None
-    return Response({"detail": error.message, "code": error.code}, status=error.status, headers=headers)
+    status = 401 if error.code in REFUSED_GRANTS else error.status
+    headers = {"WWW-Authenticate": www_authenticate(request)} if status == 401 else None
+    return Response({"detail": error.message, "code": error.code}, status=status, headers=headers)
 
 
 def _user_data(user_id: int) -> dict:

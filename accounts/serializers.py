@@ -3,26 +3,33 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts import kakao
 from accounts.models import User
+from config.text import validate_no_control_characters
 
 
 class StrictCharField(serializers.CharField):
     """A CharField that refuses numbers and booleans instead of turning them into text, and text no database stores."""
 
     default_error_messages = {
-        "unstorable": _("Text may not contain NUL characters or lone surrogates."),
+        "unstorable": _("Text must be valid Unicode (no lone surrogates)."),
     }
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        # Checked before CharField trims: str.strip() removes \x1c-\x1f, so "a\x1f" would pass as "a".
         # PostgreSQL refuses NUL in text, and no database encodes a lone surrogate.
-        if "\x00" in data or not _encodable(data):
+        try:
+            validate_no_control_characters(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code="control_character") from None
+        if not _encodable(data):
             self.fail("unstorable")
         return super().to_internal_value(data)
 

@@ -157,7 +157,7 @@ ERROR_SCHEMA = {
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 UNSAFE_METHODS = {"post", "put", "patch", "delete"}
-# What text fields accept: no C0 control characters but tab, line feed and carriage return.
+# What text fields accept (config/text.py): no C0 control characters but tab, line feed and carriage return.
 STORABLE_TEXT = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"
 
 

@@ -124,13 +124,13 @@ def test_kakao_token_that_kakao_rejects_gets_401_and_creates_nothing(api, kakao_
 
 
 @pytest.mark.django_db
-def test_used_authorization_code_gets_400_with_kakaos_reason(api, kakao_http):
+def test_used_authorization_code_gets_401_with_kakaos_reason(api, kakao_http):
     code, status, body = next(error for error in fixtures.TOKEN_ERRORS if error[0] == "KOE320")
     kakao_http.add(responses.POST, TOKEN_URL, json=body, status=status)
 
     response = api.post(LOGIN, CODE_LOGIN)
 
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert response.json()["code"] == code
     assert CODE_LOGIN["code"] not in response.content.decode()
     assert not User.objects.exists()
