@@ -26,10 +26,10 @@ from tests.fuzz import summary
 from tests.fuzz.findings import Findings
 
 CI_SEED = 20260517
-CI_EXAMPLES = 12
+CI_EXAMPLES = 25
 SEED = int(os.environ.get("FUZZ_SEED", CI_SEED))
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", CI_EXAMPLES))
-STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", 2 * EXAMPLES))
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", EXAMPLES))
 MAX_RESPONSE_SECONDS = 2.0
 # Longer than the 2 s the check allows, so a slow answer fails the check rather than the harness.
 REQUEST_TIMEOUT_SECONDS = 10
