@@ -30,8 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import RefreshTokenFamily, User
 from blog.models import Post
 from tests.accounts.jwt_support import access_claims, b64url, b64url_json, forge, our_kid
-from tests.fuzz.conftest import Author, make_author
-from tests.fuzz.test_schemathesis import published_schema
+from tests.fuzz.conftest import Author, make_author, published_schema
 
 MAX_SECONDS = 2.0
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Exception Value:", 'File "/', "django.core.exceptions.")
