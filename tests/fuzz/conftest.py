@@ -1,4 +1,4 @@
-"""Fixtures of the fuzz tests: an author who owns posts, their tokens, server exceptions, the summary."""
+"""The fuzz tests' shared parts: the published schema, an author who owns posts, server exceptions, the summary."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.signals import got_request_exception
+from django.test import Client
 
 from accounts import tokens
 from accounts.models import User
@@ -18,13 +19,19 @@ FINDINGS = pytest.StashKey[Findings]()
 
 @dataclass(frozen=True)
 class Author:
-    """A real account with posts and comments, and a fresh pair of our tokens."""
+    """A real account with posts and comments, and a fresh access token of ours."""
 
     user: User
     posts: list[Post]
     comments: list[Comment]
     access_token: str
-    refresh_token: str
+
+
+def published_schema() -> dict:
+    """Return the OpenAPI document the site serves at /api/schema/, as JSON."""
+    response = Client(HTTP_HOST="localhost").get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200, response.content[:500]
+    return response.json()
 
 
 @pytest.fixture
@@ -42,8 +49,8 @@ def make_author() -> Author:
     posts = [Post.objects.create(author=user, title=f"글 {n}", body=f"**본문** {n}") for n in range(3)]
     Post.objects.create(author=stranger, title="남의 글", body="남의 본문")
     comments = [Comment.objects.create(post=post, author=user, body="댓글") for post in posts]
-    pair = tokens.issue_tokens(user)
-    return Author(user=user, posts=posts, comments=comments, access_token=pair.access, refresh_token=pair.refresh)
+    access_token = tokens.issue_tokens(user).access
+    return Author(user=user, posts=posts, comments=comments, access_token=access_token)
 
 
 @pytest.fixture
