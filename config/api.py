@@ -188,6 +188,8 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 statuses["413"] = "The request body is too large"
             if path.startswith("/api/auth/"):
                 statuses["429"] = "Too many requests: see Retry-After"
+            if operation.get("requestBody") and method in {"post", "put"}:
+                operation["requestBody"]["required"] = True  # a oneOf body is otherwise optional
             responses = operation.setdefault("responses", {})
             for status_code, description in statuses.items():
                 responses.setdefault(status_code, {"description": description})

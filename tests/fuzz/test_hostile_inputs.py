@@ -241,14 +241,14 @@ def api_error_problems(answer: Answer) -> list[str]:
 
 def test_every_route_is_attacked():
     # The admin's regex routes come out as routes too; a route with no URL here would go untested.
-    assert "api/posts/<int:pk>/" in ROUTES
+    assert "api/posts/<id:pk>/" in ROUTES
     assert "admin/<url>" in ROUTES
     assert {target.route for target in EVERY_ID} == set(ROUTES)
 
 
 def test_existing_ids_point_at_objects_that_exist(send):
     # Otherwise every "existing" case would only ever test a 404.
-    for route in ("api/posts/<int:post_id>/comments/<int:pk>/", "posts/<int:pk>/", "comments/<int:pk>/delete/"):
+    for route in ("api/posts/<id:post_id>/comments/<id:pk>/", "posts/<id:pk>/", "comments/<id:pk>/delete/"):
         assert send(targets(route)[0]).status == 200, route
 
 
