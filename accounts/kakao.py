@@ -221,19 +221,7 @@ def exchange_code(
 
 def fetch_profile(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> KakaoProfile:
     """Return the user's profile from ``/v2/user/me``."""
-    response = _network_errors(
-        lambda: outbound.request(
-            "GET",
-            endpoints.api_url + USER_ME_PATH,
-            headers={"Authorization": f"Bearer {kakao_access_token}"},
-            timeout=settings.KAKAO_TIMEOUT,
-        )
-    )
-    if response.status_code in (400, 401):
-        raise KakaoError("kakao_token_rejected", f"user/me HTTP {response.status_code}")
-    if response.status_code >= 300:
-        raise KakaoError("server_error", f"user/me HTTP {response.status_code}")
-    return parse_profile(_read_json(response))
+    return parse_profile(_user_api("GET", endpoints, USER_ME_PATH, headers=_bearer(kakao_access_token)))
 
 
 def check_token_is_ours(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> None:
@@ -242,19 +230,8 @@ def check_token_is_ours(*, endpoints: KakaoEndpoints, kakao_access_token: str) -
     ``/v2/user/me`` answers for any app's token; ``access_token_info`` says which app it
     was issued to. Tokens from our own code exchange are ours by construction.
     """
-    response = _network_errors(
-        lambda: outbound.request(
-            "GET",
-            endpoints.api_url + ACCESS_TOKEN_INFO_PATH,
-            headers={"Authorization": f"Bearer {kakao_access_token}"},
-            timeout=settings.KAKAO_TIMEOUT,
-        )
-    )
-    if response.status_code in (400, 401):
-        raise KakaoError("kakao_token_rejected", f"access_token_info HTTP {response.status_code}")
-    if response.status_code >= 300:
-        raise KakaoError("server_error", f"access_token_info HTTP {response.status_code}")
-    app_id = _read_json(response).get("app_id")
+    info = _user_api("GET", endpoints, ACCESS_TOKEN_INFO_PATH, headers=_bearer(kakao_access_token))
+    app_id = info.get("app_id")
     if isinstance(app_id, bool) or not isinstance(app_id, int):
         raise KakaoError("bad_response", "access_token_info without a numeric app_id")
     if str(app_id) != str(settings.KAKAO_APP_ID):
@@ -333,7 +310,7 @@ def account_logout_url(*, endpoints: KakaoEndpoints, logout_redirect_uri: str) -
 
 def logout(*, endpoints: KakaoEndpoints, kakao_access_token: str) -> None:
     """Expire this app's Kakao tokens for the user (``/v1/user/logout``)."""
-    _post_user_api(endpoints, LOGOUT_PATH, headers={"Authorization": f"Bearer {kakao_access_token}"})
+    _user_api("POST", endpoints, LOGOUT_PATH, headers=_bearer(kakao_access_token))
 
 
 def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id: str = "") -> None:
@@ -344,14 +321,15 @@ def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id:
     """
     if kakao_access_token:
         try:
-            _post_user_api(endpoints, UNLINK_PATH, headers={"Authorization": f"Bearer {kakao_access_token}"})
+            _user_api("POST", endpoints, UNLINK_PATH, headers=_bearer(kakao_access_token))
             return
         except KakaoError as error:
             if error.code != "kakao_token_rejected" or not settings.KAKAO_ADMIN_KEY:
                 raise
     if not settings.KAKAO_ADMIN_KEY:
         raise KakaoError("kakao_token_rejected", "no Kakao token and no admin key to unlink with")
-    _post_user_api(
+    _user_api(
+        "POST",
         endpoints,
         UNLINK_PATH,
         headers={"Authorization": f"KakaoAK {settings.KAKAO_ADMIN_KEY}"},
@@ -359,10 +337,15 @@ def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id:
     )
 
 
-def _post_user_api(endpoints: KakaoEndpoints, path: str, *, headers: dict, data: dict | None = None) -> dict:
+def _bearer(kakao_access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {kakao_access_token}"}
+
+
+def _user_api(method: str, endpoints: KakaoEndpoints, path: str, *, headers: dict, data: dict | None = None) -> dict:
+    """Call one of kapi's user endpoints; its 400/401 mean Kakao refused the token."""
     response = _network_errors(
         lambda: outbound.request(
-            "POST", endpoints.api_url + path, headers=headers, data=data, timeout=settings.KAKAO_TIMEOUT
+            method, endpoints.api_url + path, headers=headers, data=data, timeout=settings.KAKAO_TIMEOUT
         )
     )
     if response.status_code in (400, 401):
