@@ -1,7 +1,6 @@
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from accounts import ratelimit
 from accounts.models import RateLimitCounter
 from accounts.ratelimit import Rate, client_address, hit, parse_rate
+from tests.ports import free_port, wait_until_listening
 
 LOGIN = "/accounts/kakao/login/"
 API_AUTH = "/api/auth/token/refresh/"
@@ -224,25 +224,14 @@ def redis_url(tmp_path_factory):
         ],
         stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.02)
+    try:
+        wait_until_listening(port, what="redis-server", process=process)
+    except RuntimeError:
+        process.kill()
+        raise
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

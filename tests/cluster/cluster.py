@@ -13,7 +13,6 @@ import re
 import secrets
 import shlex
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
+
+from tests.ports import wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cluster.sh"
@@ -157,7 +158,7 @@ class Cluster:
             check=True,
             timeout=30,
         )
-        _wait_until_listening("127.0.0.1", port, what="redis")
+        wait_until_listening(port, what="redis", seconds=15)
 
 
 def _pg_bin() -> Path:
@@ -177,17 +178,6 @@ def _wait_until_gone(pids: list[int], *, what: str, seconds: float = 15) -> None
         time.sleep(0.05)
     if any(_alive(pid) for pid in pids):
         raise RuntimeError(f"{what} did not stop")
-
-
-def _wait_until_listening(host: str, port: int, *, what: str, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start listening on {host}:{port}")
 
 
 def _alive(pid: int) -> bool:

@@ -3,7 +3,6 @@
 import logging
 import os
 import runpy
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from config.logging import REDACTED, SECRET_PARAMETERS
+from tests.ports import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PATHS = ["/accounts/kakao/callback/", "/api/auth/kakao/", "/", "/posts/1/?page=2"]
@@ -136,12 +136,6 @@ def test_gunicorn_error_log_redacts_the_uri_of_a_failed_request():
     assert [record.getMessage() for record in records] == [
         f"Error handling request /accounts/kakao/callback/?code={REDACTED}&state={REDACTED}"
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_runserver_prints_callback_and_token_urls_without_their_values(tmp_path):

@@ -10,11 +10,12 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.ports import free_port, wait_until_listening
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 NGINX = Path("/usr/sbin/nginx")
@@ -46,12 +47,6 @@ class DyingInstance:
         self.listener.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def proxy():
     """nginx, configured by scripts/cluster.sh, in front of two instances that die mid-request."""
@@ -69,14 +64,7 @@ def proxy():
     nginx = subprocess.Popen(
         [NGINX, "-p", conf, "-c", conf / "nginx.conf", "-e", conf / "error.log", "-g", "daemon off;"]
     )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline and nginx.poll() is None, "nginx did not start"
-            time.sleep(0.05)
+    wait_until_listening(port, what="nginx", process=nginx)
     yield f"http://127.0.0.1:{port}", instances
     nginx.terminate()
     nginx.wait(timeout=10)

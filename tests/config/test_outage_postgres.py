@@ -8,7 +8,6 @@ import glob
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import pytest
 import requests
 
 from accounts.keys import generate_private_key_pem
+from tests.ports import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PG_THROWAWAY = BASE_DIR / "scripts" / "pg-throwaway.sh"
@@ -47,12 +47,6 @@ from blog.models import Post
 post = Post.objects.order_by("pk").first()
 print(post.pk, tokens.issue_tokens(post.author).access)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
