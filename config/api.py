@@ -118,7 +118,7 @@ DJANGO_ERRORS = {
     400: ("bad_request", _("The request could not be read.")),
     403: ("permission_denied", _("You do not have permission to do this.")),
     404: ("not_found", _("Nothing is here. See /api/docs/ for the API's addresses.")),
-    413: ("payload_too_large", _("The request body is too large.")),
+    413: (PayloadTooLarge.default_code, PayloadTooLarge.default_detail),
     500: ("server_error", _("Something went wrong on our side. Please try again.")),
 }
 
