@@ -25,8 +25,13 @@ case $action in
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
     [ -f "$dir/data/PG_VERSION" ] || as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync >/dev/null
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
-      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+    if ! as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null; then
+      # Say why (port taken, shared memory, permissions): pg_ctl only says "examine the log output".
+      echo "PostgreSQL did not start on 127.0.0.1:$port; the end of $dir/server.log:" >&2
+      tail -n 20 "$dir/server.log" >&2 || true
+      exit 1
+    fi
     ;;
   stop)
     bin=$(pg_bin)
