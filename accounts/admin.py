@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 
-from accounts.models import Identity, RefreshTokenFamily, User
+from accounts.models import Identity, User
 
 
 class IdentityInline(admin.TabularInline):
@@ -20,19 +20,3 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, ("Kakao", {"fields": ["nickname", "profile_image_url", "email_verified"]}))
     inlines = [IdentityInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-
-@admin.register(RefreshTokenFamily)
-class RefreshTokenFamilyAdmin(admin.ModelAdmin):
-    """Logins as staff see them: who, when, and whether the chain was revoked. Read-only."""
-
-    list_display = ["user", "created_at", "rotated_at", "expires_at", "revoked_at", "revoke_reason"]
-    list_filter = ["revoke_reason"]
-    list_select_related = ["user"]
-    search_fields = ["user__username", "user__nickname"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

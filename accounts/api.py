@@ -1,41 +1,23 @@
-"""The auth API: trade a Kakao login for our JWTs, refresh them, log out, and say who you are."""
+"""The Kakao part of the API: trade a Kakao login for our JWTs, and say whose account this is."""
 
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import kakao, keys, selectors, services, tokens
-from accounts.authentication import ACCOUNT_GONE, refuse, www_authenticate
+from accounts import kakao, selectors, services
 from accounts.kakao import KakaoError
 from accounts.serializers import (
     KakaoAccessTokenLoginSerializer,
     KakaoCodeLoginSerializer,
     KakaoLoginResponseSerializer,
-    RefreshTokenSerializer,
-    TokenPairSerializer,
     UserSerializer,
     kakao_login_serializer,
     user_data,
 )
-
-ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
-
-
-class TokenEndpoint(APIView):
-    """An endpoint that reads its token from the body: no authentication, yet its 401s say Bearer."""
-
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-
-    def get_authenticate_header(self, request: Request) -> str:
-        # Without this DRF would turn our 401s into 403s (it has no authenticator to ask).
-        return www_authenticate(request)
+from tokens.api import ERROR, TokenEndpoint
+from tokens.authentication import ACCOUNT_GONE, refuse, www_authenticate
+from tokens.families import issue_tokens
 
 
 class KakaoLoginView(TokenEndpoint):
@@ -76,58 +58,15 @@ class KakaoLoginView(TokenEndpoint):
         user, _created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
         if not user.is_active:
             return kakao_error_response(request, KakaoError("account_disabled"))
-        pair = tokens.issue_tokens(user)
-        return Response({"access": pair.access, "refresh": pair.refresh, "user": _user_data(user.pk)})
-
-
-class TokenRefreshView(TokenEndpoint):
-    @extend_schema(request=RefreshTokenSerializer, responses={200: TokenPairSerializer, 401: ERROR})
-    def post(self, request: Request) -> Response:
-        """Trade a refresh token for a new pair. The old refresh token is used up."""
-        serializer = RefreshTokenSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            pair = tokens.rotate(serializer.validated_data["refresh"])
-        except tokens.TokenError as error:
-            refuse(request, error.message, error.code)
-        return Response({"access": pair.access, "refresh": pair.refresh})
-
-
-class LogoutView(TokenEndpoint):
-    @extend_schema(request=RefreshTokenSerializer, responses={204: None, 401: ERROR})
-    def post(self, request: Request) -> Response:
-        """Revoke a refresh token and every token refreshed from the same login."""
-        serializer = RefreshTokenSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            tokens.revoke(serializer.validated_data["refresh"])
-        except tokens.TokenError as error:
-            refuse(request, error.message, error.code)
-        return Response(status=204)
-
-
-class WhoAmIView(APIView):
-    @extend_schema(responses={200: inline_serializer("Claims", fields={"sub": serializers.CharField()}), 401: ERROR})
-    def get(self, request: Request) -> Response:
-        """Return the verified claims of your access token: all the server knows without a database."""
-        return Response(request.auth)
+        pair = issue_tokens(user)
+        return Response({"access": pair.access, "refresh": pair.refresh, "user": _user_data(request, user.pk)})
 
 
 class MeView(APIView):
     @extend_schema(responses={200: UserSerializer, 401: ERROR})
     def get(self, request: Request) -> Response:
         """Return your account."""
-        return Response(_user_data(request.user.pk))
-
-
-@require_GET
-def jwks(request: HttpRequest) -> JsonResponse:
-    """Publish our public keys (RFC 7517), so anyone can verify our tokens."""
-    response = JsonResponse(keys.jwks())
-    # Keys change rarely and old ones stay listed after a change: caching is safe.
-    response["Cache-Control"] = "public, max-age=300"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+        return Response(_user_data(request))
 
 
 # Kakao refusing the code a client sent (used, expired, another redirect URI): to our API's
@@ -142,9 +81,9 @@ def kakao_error_response(request: Request, error: KakaoError) -> Response:
     return Response({"detail": error.message, "code": error.code}, status=status, headers=headers)
 
 
-def _user_data(user_id: int) -> dict:
+def _user_data(request: Request, user_id: int | None = None) -> dict:
     """Return the active account as the API shows it, with its Kakao id; 401 when it is gone."""
-    account = selectors.api_account(user_id=user_id)
+    account = selectors.api_account(user_id=user_id or request.user.pk)
     if account is None:
-        raise AuthenticationFailed(ACCOUNT_GONE, code="account_inactive")
+        refuse(request, ACCOUNT_GONE, "account_inactive")
     return user_data(account)

@@ -12,7 +12,7 @@ from typing import Any
 import jwt
 from django.core.cache import cache
 
-from accounts import keys
+from tokens import keys
 
 logger = logging.getLogger(__name__)
 

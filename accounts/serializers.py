@@ -3,44 +3,14 @@
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts import kakao
 from accounts.models import User
-from config.text import validate_no_control_characters
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into text, and text no database stores."""
-
-    default_error_messages = {
-        "unstorable": _("Text must be valid Unicode (no lone surrogates)."),
-    }
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        # Checked before CharField trims: str.strip() removes \x1c-\x1f, so "a\x1f" would pass as "a".
-        # PostgreSQL refuses NUL in text, and no database encodes a lone surrogate.
-        try:
-            validate_no_control_characters(data)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages, code="control_character") from None
-        if not _encodable(data):
-            self.fail("unstorable")
-        return super().to_internal_value(data)
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
+from config.text import StrictCharField
+from tokens.serializers import TokenPairSerializer
 
 KAKAO_TOKEN_SHAPE = RegexValidator(
     rf"\A{kakao.KAKAO_TOKEN.pattern}\Z",
@@ -98,17 +68,8 @@ def kakao_login_serializer(data: Any) -> serializers.Serializer:
     return KakaoAccessTokenLoginSerializer(data=data)
 
 
-class RefreshTokenSerializer(serializers.Serializer):
-    refresh = StrictCharField(max_length=4096, help_text=_("Our refresh token"))
-
-
-class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField(help_text=_("Our access token (a JWT, valid for minutes)"))
-    refresh = serializers.CharField(help_text=_("Our refresh token (single use, valid for days)"))
-
-
 class UserSerializer(serializers.Serializer):
-    """An account as the API shows it: the schema of user_data(), which writes it out."""
+    """An account as the API shows it; ``user_data`` writes it out, the fields describe it for the schema."""
 
     id = serializers.IntegerField(read_only=True)
     nickname = serializers.CharField(read_only=True)
@@ -120,6 +81,9 @@ class UserSerializer(serializers.Serializer):
 
     def get_email(self, user: User) -> str | None:
         return user.email or None
+
+    def to_representation(self, account: Mapping[str, Any]) -> dict[str, Any]:
+        return user_data(account)
 
 
 class KakaoLoginResponseSerializer(TokenPairSerializer):

@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import flow, kakao, services
-from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.kakao import KakaoError
+from tokens.cookies import clear_token_cookies, set_token_cookies
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +109,9 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
     response = redirect(attempt["next"])
     # A session key planted in this browser before the login is worth nothing after it.
     request.session.cycle_key()
-    set_token_cookies(response, user=user)
+    pair = set_token_cookies(response, user=user)
     steps = _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created)
-    access_token = response.cookies[settings.JWT_ACCESS_COOKIE_NAME].value
-    flow.save(user_id=user.pk, steps=[*steps, flow.step("our_jwt", **flow.describe_jwt(access_token))])
+    flow.save(user_id=user.pk, steps=[*steps, flow.step("our_jwt", **flow.describe_jwt(pair.access))])
     return response
 
 

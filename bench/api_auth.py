@@ -82,7 +82,7 @@ def main() -> None:
 
 
 def production_environment(workdir: Path) -> dict[str, str]:
-    from accounts.keys import generate_private_key_pem
+    from config.devfiles import generate_private_key_pem
 
     return {
         "DJANGO_SETTINGS_MODULE": "bench.api_auth_settings",
@@ -116,20 +116,20 @@ def manage(*command: str, env: dict[str, str]) -> None:
 
 
 def make_user_and_token() -> str:
-    from accounts import tokens
     from accounts.models import Identity, User
+    from tokens import families
 
     user, _created = User.objects.get_or_create(username="bench", defaults={"nickname": "벤치"})
     Identity.objects.get_or_create(user=user, provider="kakao", uid="1376016924429759228")
-    return tokens.issue_tokens(user).access
+    return families.issue_tokens(user).access
 
 
 def make_unseen_tokens(access_token: str) -> list[str]:
     """Return many valid access tokens for the same user, each with its own jti."""
-    from accounts import tokens
+    from tokens import tokens
 
     claims = tokens.verify_access_token(access_token)
-    return [tokens._encode({**claims, "jti": f"{number:032x}"}) for number in range(UNSEEN_TOKENS)]
+    return [tokens.backend().encode({**claims, "jti": f"{number:032x}"}) for number in range(UNSEEN_TOKENS)]
 
 
 def print_machine() -> None:
@@ -320,8 +320,8 @@ def measure_tokens(access_token: str) -> None:
     from cryptography.hazmat.primitives import serialization
     from django.conf import settings
 
-    from accounts import keys, tokens
     from accounts.models import User
+    from tokens import families, keys, tokens
 
     signing = keys.signing_key()
     public_key = signing.private_key.public_key()
@@ -336,17 +336,17 @@ def measure_tokens(access_token: str) -> None:
         (
             "verify: raw PyJWT, loaded key",
             2000,
-            lambda: jwt.decode(access_token, public_key, algorithms=["RS256"], issuer=settings.JWT_ISSUER),
+            lambda: jwt.decode(access_token, public_key, algorithms=["RS256"], issuer=settings.SIMPLE_JWT["ISSUER"]),
         ),
-        ("sign:   ours (one access token)", 300, lambda: tokens._encode(claims)),
+        ("sign:   ours (one access token)", 300, lambda: tokens.backend().encode(claims)),
         ("sign:   raw PyJWT, loaded key", 300, lambda: jwt.encode(claims, signing.private_key, "RS256", headers)),
-        ("issue:  ours, a pair + its database row", 100, lambda: tokens.issue_tokens(user)),
+        ("issue:  ours, a pair + its database row", 100, lambda: families.issue_tokens(user)),
         (
             "sign:   PyJWT re-parsing the PEM each time",
             5,
             lambda: jwt.encode(
                 claims,
-                serialization.load_pem_private_key(settings.JWT_PRIVATE_KEY.encode(), password=None),
+                serialization.load_pem_private_key(settings.SIMPLE_JWT["SIGNING_KEY"].encode(), password=None),
                 "RS256",
                 headers,
             ),
@@ -354,7 +354,7 @@ def measure_tokens(access_token: str) -> None:
     ]
 
     def verify_afresh(token: str) -> None:
-        tokens._verified_access_claims.cache_clear()
+        tokens._verified_claims.cache_clear()
         tokens.verify_access_token(token)
 
     for label, loops, call in rows:

@@ -4,11 +4,11 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticatedOrReadOnly
 
-from accounts.authentication import account_of
 from blog import selectors, services
 from blog.models import Comment, Post
 from blog.permissions import can_change
 from blog.serializers import CommentSerializer, PostSerializer
+from tokens.authentication import account_of
 
 
 class IsActiveAccountOrReadOnly(BasePermission):
@@ -22,7 +22,7 @@ class IsActiveAccountOrReadOnly(BasePermission):
         if request.method not in SAFE_METHODS:
             # The row replaces the token's user: the write and the checks after this one
             # (staff or not) use what the database says now, not what the token said.
-            request.user = account_of(request.user)
+            request.user = account_of(request)
         return True
 
 

@@ -4,8 +4,8 @@ from django.db import models
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.serializers import StrictCharField
 from blog.models import Comment, Post
+from config.text import StrictCharField
 
 
 class AuthorSerializer(serializers.ModelSerializer):

@@ -7,6 +7,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -55,3 +57,11 @@ def read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
     finally:
         os.unlink(tmp_name)
     return path.read_bytes()
+
+
+def generate_private_key_pem() -> bytes:
+    """Return a new 2048-bit RSA private key in PEM, for development (it signs our JWTs)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )

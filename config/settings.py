@@ -6,6 +6,7 @@ refuses to start without the variables it needs. ``docs/settings.md`` lists them
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +17,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from accounts.keys import generate_private_key_pem, split_pem_blocks
-from config.devfiles import private_file, private_folder, read_or_create
+from config.devfiles import generate_private_key_pem, private_file, private_folder, read_or_create
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -42,6 +42,11 @@ def env_required(name: str, purpose: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"Set the {name} environment variable ({purpose}); it is required when DEBUG=0.")
     return value
+
+
+def split_pem_blocks(text: str) -> list[str]:
+    """Return each ``-----BEGIN ...-----`` block in ``text`` (one variable may hold several keys)."""
+    return re.findall(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", text.replace("\\n", "\n"), re.DOTALL)
 
 
 def env_origin(name: str, default: str) -> str:
@@ -92,6 +97,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "accounts",
+    "tokens",
+    "ratelimit",
     "blog",
     "kakao_sandbox",
     "learn",
@@ -108,8 +115,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.TokenCookieMiddleware",
-    "accounts.ratelimit.RateLimitMiddleware",
+    "tokens.middleware.TokenCookieMiddleware",
+    "ratelimit.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,7 +176,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 
-# Requests per client address on login and token paths (accounts/ratelimit.py), e.g.
+# Requests per client address on login and token paths (ratelimit/middleware.py), e.g.
 # "30/m", "5/10s", "off". The first matching prefix applies.
 RATE_LIMITS = {
     "/accounts/kakao/login/": os.environ.get("RATE_LIMIT_LOGIN", "30/m"),
@@ -314,28 +321,39 @@ KAKAO_REDIRECT_URI = os.environ.get("KAKAO_REDIRECT_URI", "")
 KAKAO_SCOPE = os.environ.get("KAKAO_SCOPE", "")
 KAKAO_TIMEOUT = float(os.environ.get("KAKAO_TIMEOUT", "5"))
 
-# Our JWTs (accounts/tokens.py, docs/jwt.md): signed RS256 with a private key only this
-# site holds; anyone verifies them with the public keys at /.well-known/jwks.json.
+# Our JWTs (tokens/, docs/jwt.md), made by djangorestframework-simplejwt: signed RS256 with
+# a private key only this site holds; anyone verifies them with the public keys at
+# /.well-known/jwks.json.
 if os.environ.get("JWT_PRIVATE_KEY_FILE"):
-    JWT_PRIVATE_KEY = Path(os.environ["JWT_PRIVATE_KEY_FILE"]).read_text()
+    jwt_private_key = Path(os.environ["JWT_PRIVATE_KEY_FILE"]).read_text()
 elif os.environ.get("JWT_PRIVATE_KEY", "").strip():
     # A PEM squeezed onto one line (as some .env files need) keeps its newlines as "\n".
-    JWT_PRIVATE_KEY = os.environ["JWT_PRIVATE_KEY"].replace("\\n", "\n")
+    jwt_private_key = os.environ["JWT_PRIVATE_KEY"].replace("\\n", "\n")
 elif DEBUG:
-    JWT_PRIVATE_KEY = read_or_create(VAR_DIR / "dev-jwt-private-key.pem", generate_private_key_pem).decode()
+    jwt_private_key = read_or_create(VAR_DIR / "dev-jwt-private-key.pem", generate_private_key_pem).decode()
 else:
-    JWT_PRIVATE_KEY = env_required("JWT_PRIVATE_KEY", "the PEM RSA private key that signs our JWTs")
-# After a key change, put the old public key(s) here so tokens it signed verify until they expire.
+    jwt_private_key = env_required("JWT_PRIVATE_KEY", "the PEM RSA private key that signs our JWTs")
+SIMPLE_JWT = {
+    "ALGORITHM": "RS256",
+    "SIGNING_KEY": jwt_private_key,  # the public half, by kid, is in tokens/keys.py
+    "ISSUER": os.environ.get("JWT_ISSUER", "").strip() or SITE_URL,
+    "AUDIENCE": os.environ.get("JWT_AUDIENCE", "").strip() or None,  # None: tokens carry no "aud"
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300"))),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600)))),
+    # Seconds of clock difference tolerated between the servers that issue and verify tokens.
+    "LEEWAY": int(os.environ.get("JWT_LEEWAY", "0")),
+    # Every refresh replaces the refresh token (tokens/families.py keeps the chain).
+    "ROTATE_REFRESH_TOKENS": True,
+    "USER_ID_CLAIM": "sub",  # RFC 7519's name, which any other verifier reads
+    "AUTH_TOKEN_CLASSES": ("tokens.tokens.AccessToken",),
+    "TOKEN_USER_CLASS": "tokens.models.TokenUser",
+}
+# What simplejwt has no setting for. After a key change, put the old public key(s) here so
+# tokens it signed verify until they expire.
 JWT_PREVIOUS_PUBLIC_KEYS = split_pem_blocks(os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", ""))
-JWT_ISSUER = os.environ.get("JWT_ISSUER", "").strip() or SITE_URL
-JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "").strip()  # empty: tokens carry no "aud"
-JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300")))
-JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600))))
 # For this long after a rotation, the refresh token just replaced still gets the family's
 # current one (a browser's parallel requests), instead of revoking the family as a reuse.
 JWT_REFRESH_GRACE_PERIOD = timedelta(seconds=int(os.environ.get("JWT_REFRESH_GRACE_SECONDS", "30")))
-# Seconds of clock difference tolerated between the servers that issue and verify tokens.
-JWT_LEEWAY = int(os.environ.get("JWT_LEEWAY", "0"))
 # Browsers get the tokens in HttpOnly cookies; path "/" so every page can renew an expired access token.
 JWT_ACCESS_COOKIE_NAME = "access_token"
 JWT_REFRESH_COOKIE_NAME = "refresh_token"
@@ -344,8 +362,8 @@ JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", default=not DEBUG and env_bool
 REST_FRAMEWORK = {
     # Bearer first: its WWW-Authenticate header is what makes DRF answer 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.BearerTokenAuthentication",
-        "accounts.authentication.CookieTokenAuthentication",
+        "tokens.authentication.BearerTokenAuthentication",
+        "tokens.authentication.CookieTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

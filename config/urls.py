@@ -5,14 +5,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api import jwks
 from config import api
+from tokens.api import jwks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path(".well-known/jwks.json", jwks, name="jwks"),
+    path("api/auth/", include("tokens.urls")),
     path("api/", include("accounts.api_urls")),
     path("api/", include("blog.api_urls")),
     # GET only: OPTIONS would render DRF's metadata through the schema's and Swagger UI's renderers.

@@ -7,11 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from accounts import tokens
 from blog import services
 from blog.markdown import MAX_BODY_CHARS
 from blog.models import Comment, Post
-from tests.accounts.jwt_support import access_claims, bearer, forge
+from tests.tokens.jwt_support import access_claims, bearer, forge
+from tokens import families
 
 
 @pytest.fixture
@@ -21,17 +21,17 @@ def api():
 
 @pytest.fixture
 def as_author(author):
-    return bearer(tokens.issue_tokens(author).access)
+    return bearer(families.issue_tokens(author).access)
 
 
 @pytest.fixture
 def as_stranger(make_user):
-    return bearer(tokens.issue_tokens(make_user("stranger")).access)
+    return bearer(families.issue_tokens(make_user("stranger")).access)
 
 
 @pytest.fixture
 def as_staff(make_user):
-    return bearer(tokens.issue_tokens(make_user("editor", is_staff=True)).access)
+    return bearer(families.issue_tokens(make_user("editor", is_staff=True)).access)
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_creating_a_post_without_a_title_gets_400(api, as_author):
 
 def test_creating_a_post_with_the_token_of_a_deleted_user_gets_401(api, make_user):
     gone = make_user("gone")
-    headers = bearer(tokens.issue_tokens(gone).access)
+    headers = bearer(families.issue_tokens(gone).access)
     gone.delete()
 
     response = api.post("/api/posts/", {"title": "유령", "body": "본문"}, **headers)
@@ -230,7 +230,7 @@ def test_write_with_the_token_of_an_account_gone_since_gets_401_and_changes_noth
     api, post, comment, make_user, writer, leave, method, url, data
 ):
     user = post.author if writer == "author" else make_user("editor", is_staff=True)
-    headers = {**bearer(tokens.issue_tokens(user).access), "HTTP_ACCEPT_LANGUAGE": "en"}
+    headers = {**bearer(families.issue_tokens(user).access), "HTTP_ACCEPT_LANGUAGE": "en"}
     leave(user)
     before = (list(Post.objects.values()), list(Comment.objects.values()))
 
@@ -247,7 +247,7 @@ def test_write_with_the_token_of_an_account_gone_since_gets_401_and_changes_noth
 def test_logged_in_user_comments_on_a_post(api, post, make_user):
     reader = make_user("reader")
 
-    response = api.post(comments_url(post), {"body": "좋은 글이네요"}, **bearer(tokens.issue_tokens(reader).access))
+    response = api.post(comments_url(post), {"body": "좋은 글이네요"}, **bearer(families.issue_tokens(reader).access))
 
     assert response.status_code == 201
     assert response.json()["author"]["id"] == reader.pk

@@ -3,9 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from accounts import tokens
 from blog.models import Comment
-from tests.accounts.jwt_support import bearer
+from tests.tokens.jwt_support import bearer
+from tokens import families
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_api_with_an_id_out_of_range_gets_404(comment, method, pattern, row_id):
     api = APIClient(raise_request_exception=False)
     url = pattern.format(id=row_id, post=comment.post_id, comment=comment.pk)
 
-    response = getattr(api, method)(url, {"body": "b"}, **bearer(tokens.issue_tokens(comment.author).access))
+    response = getattr(api, method)(url, {"body": "b"}, **bearer(families.issue_tokens(comment.author).access))
 
     assert response.status_code == 404
     assert Comment.objects.filter(pk=comment.pk).exists()

@@ -97,7 +97,7 @@ def test_language_switch_turns_the_site_english_and_back(page):
 
 
 def test_expired_access_cookie_is_renewed_silently_while_browsing(page, settings):
-    settings.JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=1)
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(seconds=1)}
     page.goto("/")
     log_in_with_sandbox(page, "full")
     expect(page.locator(".nav-nickname")).to_have_text("홍길동")

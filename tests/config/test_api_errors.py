@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from accounts import api as accounts_api
-from accounts import tokens
 from accounts.models import User
+from tokens import families
 
 BODY_ENDPOINTS = ["/api/auth/kakao/", "/api/auth/token/refresh/", "/api/auth/logout/"]
 
@@ -124,7 +124,7 @@ def test_unexpected_error_under_api_is_json_500_without_a_traceback(client, monk
     monkeypatch.setattr(accounts_api.selectors, "api_account", lambda **kwargs: 1 / 0)
     client.raise_request_exception = False
     user = User.objects.create_user(username="u")
-    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {tokens.issue_tokens(user).access}")
+    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {families.issue_tokens(user).access}")
 
     assert response.status_code == 500
     assert response.json() == {"detail": response.json()["detail"], "code": "server_error"}

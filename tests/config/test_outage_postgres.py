@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from accounts.keys import generate_private_key_pem
+from config.devfiles import generate_private_key_pem
 from tests.ports import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -42,10 +42,10 @@ django.setup()
 from django.core.management import call_command
 for command in ("migrate", "createcachetable", "seed_demo"):
     call_command(command, stdout=io.StringIO())
-from accounts import tokens
+from tokens import families, tokens
 from blog.models import Post
 post = Post.objects.order_by("pk").first()
-print(post.pk, tokens.issue_tokens(post.author).access)
+print(post.pk, families.issue_tokens(post.author).access)
 """
 
 

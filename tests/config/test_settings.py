@@ -22,7 +22,7 @@ SYSTEM_VARIABLES = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT"}
 PRINT_SECRET_KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
 PRINT_ADMIN_KEY = "import django; django.setup(); from django.conf import settings; print(settings.KAKAO_ADMIN_KEY)"
 PRINT_SITE_URL_AND_ISSUER = (
-    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.JWT_ISSUER)"
+    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.SIMPLE_JWT['ISSUER'])"
 )
 OPEN_DATABASE = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
 

@@ -16,11 +16,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts import tokens
 from tests.faults import races
 from tests.faults.database import Database
 from tests.faults.report import FaultRow
 from tests.faults.traffic import Recorder, api_login, failed_by_status, family_of, logged_in
+from tokens import families
 
 # The sandbox's test accounts (kakao_sandbox/accounts.py), each logging in for the first time in its own test.
 BIG_ID, BIG_ID_KAKAO_ID = "big-id", 1376016924429759228
@@ -134,7 +134,7 @@ def test_three_page_loads_with_only_a_refresh_cookie_at_once_all_end_logged_in(b
 @pytest.fixture
 def rotated(client, make_user):
     """A login whose first refresh token was just traded for a second one: (first, second)."""
-    first = tokens.issue_tokens(make_user("grace")).refresh
+    first = families.issue_tokens(make_user("grace")).refresh
     answer = client.post("/api/auth/token/refresh/", {"refresh": first}, content_type="application/json")
     assert answer.status_code == 200
     return first, answer.json()["refresh"]

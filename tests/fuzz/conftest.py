@@ -8,11 +8,11 @@ import pytest
 from django.core.signals import got_request_exception
 from django.test import Client
 
-from accounts import tokens
 from accounts.models import User
 from blog.models import Comment, Post
 from tests.fuzz import summary
 from tests.fuzz.findings import Findings, summarize_exception
+from tokens import families
 
 FINDINGS = pytest.StashKey[Findings]()
 
@@ -38,7 +38,7 @@ def published_schema() -> dict:
 def fuzz_settings(settings):
     """No rate limits (fuzzing would only see 429s), and access tokens that outlive a long run."""
     settings.RATE_LIMITS = {}
-    settings.JWT_ACCESS_TOKEN_LIFETIME = timedelta(hours=2)
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(hours=2)}
     return settings
 
 
@@ -49,7 +49,7 @@ def make_author() -> Author:
     posts = [Post.objects.create(author=user, title=f"글 {n}", body=f"**본문** {n}") for n in range(3)]
     Post.objects.create(author=stranger, title="남의 글", body="남의 본문")
     comments = [Comment.objects.create(post=post, author=user, body="댓글") for post in posts]
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
     return Author(user=user, posts=posts, comments=comments, access_token=access_token)
 
 

@@ -27,10 +27,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.models import RefreshTokenFamily, User
+from accounts.models import User
 from blog.models import Post
-from tests.accounts.jwt_support import access_claims, b64url, b64url_json, forge, our_kid
 from tests.fuzz.conftest import Author, make_author, published_schema
+from tests.tokens.jwt_support import access_claims, b64url, b64url_json, forge, our_kid
+from tokens.models import RefreshTokenFamily
 
 MAX_SECONDS = 2.0
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "Exception Value:", 'File "/', "django.core.exceptions.")

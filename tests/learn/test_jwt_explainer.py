@@ -84,7 +84,7 @@ def test_messages_for_tokens_that_cannot_be_verified_say_so(client):
 
 
 def test_explainer_fetches_this_sites_jwks_which_publishes_our_key_by_kid(client):
-    from accounts import keys
+    from tokens import keys
 
     root = parse(get(client)).find("article", id="jwt-explainer")
     assert root.attrs["data-jwks-url"] == "/.well-known/jwks.json"

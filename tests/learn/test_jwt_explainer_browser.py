@@ -10,8 +10,8 @@ import jwt
 import pytest
 from playwright.sync_api import expect
 
-from accounts import tokens
-from tests.accounts.jwt_support import access_claims, forge, stranger_private_pem
+from tests.tokens.jwt_support import access_claims, forge, stranger_private_pem
+from tokens import families
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "learn"
 
@@ -91,7 +91,7 @@ def assert_token_never_sent(seen: Seen, token: str) -> None:
 
 def test_our_access_token_decodes_and_verifies_against_this_sites_keys(in_browser, live_server, make_user):
     user = make_user("minji", nickname="민지")
-    access = tokens.issue_tokens(user).access
+    access = families.issue_tokens(user).access
     seen = in_browser(explain, live_server.url, access, screenshot="jwt-explainer-valid")
     assert "jwt-status-ok" in seen.verdict_class
     assert seen.verdict.startswith("Signature valid: signed by this site")
@@ -105,7 +105,7 @@ def test_our_access_token_decodes_and_verifies_against_this_sites_keys(in_browse
 
 
 def test_token_with_a_changed_payload_does_not_match_our_key(in_browser, live_server, make_user):
-    header, payload, signature = tokens.issue_tokens(make_user("minji")).access.split(".")
+    header, payload, signature = families.issue_tokens(make_user("minji")).access.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     claims["roles"] = ["staff"]
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()

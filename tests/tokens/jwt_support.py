@@ -13,15 +13,22 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db.models import F
+from django.test import override_settings
 
-from accounts import keys
-from accounts.models import RefreshTokenFamily
+from config.devfiles import generate_private_key_pem
+from tokens import keys
+from tokens.models import RefreshTokenFamily
 
 
 @cache
 def stranger_private_pem() -> str:
     """Return an RSA private key that is not ours (made once per test run: key generation is slow)."""
-    return keys.generate_private_key_pem().decode()
+    return generate_private_key_pem().decode()
+
+
+def simple_jwt(**changes) -> override_settings:
+    """Return override_settings for the SIMPLE_JWT entries in ``changes`` (a decorator or a context manager)."""
+    return override_settings(SIMPLE_JWT={**settings.SIMPLE_JWT, **changes})
 
 
 def public_pem(private_pem: str) -> str:
@@ -41,7 +48,7 @@ def access_claims(user_id: int | str = 1, **overrides) -> dict:
     """Return claims shaped like one of our access tokens, valid now."""
     now = int(time.time())
     claims = {
-        "iss": settings.JWT_ISSUER,
+        "iss": settings.SIMPLE_JWT["ISSUER"],
         "sub": str(user_id),
         "iat": now,
         "exp": now + 300,
@@ -56,7 +63,7 @@ def access_claims(user_id: int | str = 1, **overrides) -> dict:
 def forge(claims: dict, *, private_pem: str | None = None, headers: dict | None = None) -> str:
     """Sign ``claims`` RS256 with ``private_pem`` (ours by default), our kid and typ at+jwt unless overridden."""
     headers = {"kid": our_kid(), "typ": "at+jwt", **(headers or {})}
-    key = serialization.load_pem_private_key((private_pem or settings.JWT_PRIVATE_KEY).encode(), password=None)
+    key = serialization.load_pem_private_key((private_pem or settings.SIMPLE_JWT["SIGNING_KEY"]).encode(), password=None)
     return jwt.encode(claims, key, algorithm="RS256", headers=headers)
 
 
@@ -92,7 +99,7 @@ def _hs256_signed_with_our_public_key() -> str:
     # The classic confusion attack: the "secret" is our public key, which anyone can read.
     header, claims = {"alg": "HS256", "typ": "at+jwt", "kid": our_kid()}, access_claims()
     signing_input = f"{b64url_json(header)}.{b64url_json(claims)}".encode()
-    secret = public_pem(settings.JWT_PRIVATE_KEY).encode()
+    secret = public_pem(settings.SIMPLE_JWT["SIGNING_KEY"]).encode()
     return f"{signing_input.decode()}.{b64url(hmac.new(secret, signing_input, hashlib.sha256).digest())}"
 
 
@@ -157,7 +164,7 @@ REFUSED_ACCESS_TOKENS = {
     "unknown_kid": lambda: forge(access_claims(), headers={"kid": "not-our-key"}),
     "no_kid": lambda: jwt.encode(
         access_claims(),
-        serialization.load_pem_private_key(settings.JWT_PRIVATE_KEY.encode(), password=None),
+        serialization.load_pem_private_key(settings.SIMPLE_JWT["SIGNING_KEY"].encode(), password=None),
         algorithm="RS256",
         headers={"typ": "at+jwt"},
     ),

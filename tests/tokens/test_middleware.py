@@ -7,11 +7,11 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client, override_settings
 
-from accounts import tokens
-from accounts.cookies import clear_token_cookies, set_token_cookies
-from accounts.models import RefreshTokenFamily
 from blog.models import Post
-from tests.accounts.jwt_support import after_grace_period
+from tests.tokens.jwt_support import after_grace_period, simple_jwt
+from tokens import families, tokens
+from tokens.cookies import clear_token_cookies, set_token_cookies
+from tokens.models import RefreshTokenFamily
 
 ACCESS = settings.JWT_ACCESS_COOKIE_NAME
 REFRESH = settings.JWT_REFRESH_COOKIE_NAME
@@ -31,9 +31,9 @@ def browser_with(access: str | None = None, refresh: str | None = None, **client
     return browser
 
 
-def expired_pair(user) -> tokens.TokenPair:
-    with override_settings(JWT_ACCESS_TOKEN_LIFETIME=timedelta(seconds=-1)):
-        return tokens.issue_tokens(user)
+def expired_pair(user) -> families.TokenPair:
+    with simple_jwt(ACCESS_TOKEN_LIFETIME=timedelta(seconds=-1)):
+        return families.issue_tokens(user)
 
 
 # Login and logout helpers
@@ -65,7 +65,7 @@ def test_token_cookies_are_secure_as_configured(user, secure):
 
 
 def test_clear_token_cookies_revokes_the_refresh_token_and_deletes_both_cookies(rf, user):
-    pair = tokens.issue_tokens(user)
+    pair = families.issue_tokens(user)
     request = rf.post("/accounts/logout/")
     request.COOKIES[REFRESH] = pair.refresh
     response = HttpResponse()
@@ -75,7 +75,7 @@ def test_clear_token_cookies_revokes_the_refresh_token_and_deletes_both_cookies(
     assert response.cookies[ACCESS].value == "" and response.cookies[ACCESS]["max-age"] == 0
     assert response.cookies[REFRESH].value == "" and response.cookies[REFRESH]["max-age"] == 0
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(pair.refresh)
+        families.rotate(pair.refresh)
 
 
 def test_clear_token_cookies_with_a_broken_refresh_cookie_still_deletes_the_cookies(rf):
@@ -92,7 +92,7 @@ def test_clear_token_cookies_with_a_broken_refresh_cookie_still_deletes_the_cook
 
 
 def test_page_with_a_valid_access_cookie_shows_the_user_without_any_session(user):
-    response = browser_with(access=tokens.issue_tokens(user).access).get("/")
+    response = browser_with(access=families.issue_tokens(user).access).get("/")
 
     assert "민지닉네임" in response.content.decode()
     assert settings.SESSION_COOKIE_NAME not in response.cookies
@@ -110,11 +110,11 @@ def test_page_with_an_expired_access_cookie_renews_both_cookies_silently(user):
     assert tokens.verify_access_token(renewed_access.value)["sub"] == str(user.pk)
     assert renewed_access["httponly"] and renewed_refresh["httponly"]
     assert renewed_refresh.value != pair.refresh
-    assert tokens.rotate(renewed_refresh.value).access  # the new refresh token is the live one
+    assert families.rotate(renewed_refresh.value).access  # the new refresh token is the live one
 
 
 def test_page_with_only_a_refresh_cookie_renews_the_access_cookie(user):
-    response = browser_with(refresh=tokens.issue_tokens(user).refresh).get("/")
+    response = browser_with(refresh=families.issue_tokens(user).refresh).get("/")
 
     assert "민지닉네임" in response.content.decode()
     assert tokens.verify_access_token(response.cookies[ACCESS].value)
@@ -134,7 +134,7 @@ def test_browsing_on_after_a_silent_renewal_keeps_the_user_logged_in(user):
 
 def test_page_with_expired_access_and_revoked_refresh_is_anonymous_and_drops_the_cookies(user):
     pair = expired_pair(user)
-    tokens.revoke(pair.refresh)
+    families.revoke(pair.refresh)
 
     response = browser_with(access=pair.access, refresh=pair.refresh).get("/")
 
@@ -145,7 +145,7 @@ def test_page_with_expired_access_and_revoked_refresh_is_anonymous_and_drops_the
 
 def test_page_with_a_replayed_refresh_cookie_revokes_the_family(user):
     pair = expired_pair(user)
-    tokens.rotate(pair.refresh)
+    families.rotate(pair.refresh)
     after_grace_period()
 
     response = browser_with(access=pair.access, refresh=pair.refresh).get("/")
@@ -165,7 +165,7 @@ def test_pages_loaded_at_once_with_one_refresh_cookie_all_stay_logged_in(user):
 
 
 def test_page_for_a_deactivated_user_with_a_valid_access_cookie_is_anonymous(user):
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
     user.is_active = False
     user.save()
 
@@ -175,7 +175,7 @@ def test_page_for_a_deactivated_user_with_a_valid_access_cookie_is_anonymous(use
 
 
 def test_page_responses_that_read_the_cookies_vary_on_cookie(user):
-    response = browser_with(access=tokens.issue_tokens(user).access).get("/")
+    response = browser_with(access=families.issue_tokens(user).access).get("/")
 
     assert "Cookie" in response.headers["Vary"]
 
@@ -193,7 +193,7 @@ def test_writing_a_post_after_the_access_cookie_expired_still_works(user):
 
 
 def test_cookie_login_does_not_skip_csrf_on_page_forms(user):
-    browser = browser_with(access=tokens.issue_tokens(user).access, enforce_csrf_checks=True)
+    browser = browser_with(access=families.issue_tokens(user).access, enforce_csrf_checks=True)
 
     response = browser.post("/posts/new/", {"title": "위조", "body": "본문"})
 

@@ -30,7 +30,7 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
-from accounts.models import RateLimitCounter
+from ratelimit.models import RateLimitCounter
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +136,8 @@ def _count_in_database(key: str, *, expires_at: int, now: float) -> int:
         # One upsert (SQLite >= 3.35, PostgreSQL) is the simplest correct counter: the database
         # locks the row between reading and writing the count, with no transaction or retry of ours.
         cursor.execute(
-            "INSERT INTO accounts_ratelimitcounter (key, expires_at, count) VALUES (%s, %s, 1) "
-            "ON CONFLICT (key) DO UPDATE SET count = accounts_ratelimitcounter.count + 1 RETURNING count",
+            "INSERT INTO ratelimit_ratelimitcounter (key, expires_at, count) VALUES (%s, %s, 1) "
+            "ON CONFLICT (key) DO UPDATE SET count = ratelimit_ratelimitcounter.count + 1 RETURNING count",
             [key, expires_at],
         )
         (count,) = cursor.fetchone()

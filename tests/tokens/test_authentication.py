@@ -2,9 +2,9 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from accounts import tokens
-from accounts.authentication import TokenUser
-from tests.accounts.jwt_support import REFUSED_ACCESS_TOKENS, access_claims, bearer
+from tests.tokens.jwt_support import REFUSED_ACCESS_TOKENS, access_claims, bearer
+from tokens import families
+from tokens.models import TokenUser
 
 WHOAMI = "/api/auth/whoami/"
 
@@ -20,7 +20,7 @@ def user(make_user):
 
 
 def test_valid_bearer_token_authenticates_without_any_database_query(api, user, django_assert_num_queries):
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
 
     with django_assert_num_queries(0):
         response = api.get(WHOAMI, **bearer(access_token))
@@ -30,7 +30,7 @@ def test_valid_bearer_token_authenticates_without_any_database_query(api, user, 
 
 
 def test_valid_access_cookie_authenticates_without_any_database_query(api, user, django_assert_num_queries):
-    api.cookies[settings.JWT_ACCESS_COOKIE_NAME] = tokens.issue_tokens(user).access
+    api.cookies[settings.JWT_ACCESS_COOKIE_NAME] = families.issue_tokens(user).access
 
     with django_assert_num_queries(0):
         response = api.get(WHOAMI)
@@ -68,7 +68,7 @@ def test_bad_access_cookie_is_not_accepted(api, name):
 
 @pytest.mark.parametrize("parameter", ["access_token", "refresh_token"])
 def test_token_in_the_query_string_is_refused(api, user, parameter):
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
 
     response = api.get(WHOAMI, {parameter: access_token})
 
@@ -77,7 +77,7 @@ def test_token_in_the_query_string_is_refused(api, user, parameter):
 
 
 def test_token_in_the_query_string_is_refused_even_with_a_valid_header(api, user):
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
 
     response = api.get(f"{WHOAMI}?access_token={access_token}", **bearer(access_token))
 
@@ -99,23 +99,23 @@ def test_other_authorization_schemes_are_not_ours_and_leave_the_request_anonymou
 
 
 def test_bearer_scheme_is_case_insensitive(api, user):
-    response = api.get(WHOAMI, HTTP_AUTHORIZATION=f"bearer {tokens.issue_tokens(user).access}")
+    response = api.get(WHOAMI, HTTP_AUTHORIZATION=f"bearer {families.issue_tokens(user).access}")
 
     assert response.status_code == 200
 
 
 def test_bearer_header_wins_over_the_cookie(api, user, make_user):
     other = make_user("other")
-    api.cookies[settings.JWT_ACCESS_COOKIE_NAME] = tokens.issue_tokens(other).access
+    api.cookies[settings.JWT_ACCESS_COOKIE_NAME] = families.issue_tokens(other).access
 
-    response = api.get(WHOAMI, **bearer(tokens.issue_tokens(user).access))
+    response = api.get(WHOAMI, **bearer(families.issue_tokens(user).access))
 
     assert response.json()["sub"] == str(user.pk)
 
 
 def test_cookie_authenticated_unsafe_request_without_csrf_token_is_refused(user):
     browser = APIClient(enforce_csrf_checks=True)
-    browser.cookies[settings.JWT_ACCESS_COOKIE_NAME] = tokens.issue_tokens(user).access
+    browser.cookies[settings.JWT_ACCESS_COOKIE_NAME] = families.issue_tokens(user).access
 
     response = browser.post("/api/posts/", {"title": "CSRF", "body": "forged"})
 
@@ -125,7 +125,7 @@ def test_cookie_authenticated_unsafe_request_without_csrf_token_is_refused(user)
 
 def test_cookie_authenticated_unsafe_request_with_csrf_token_is_accepted(user):
     browser = APIClient(enforce_csrf_checks=True)
-    browser.cookies[settings.JWT_ACCESS_COOKIE_NAME] = tokens.issue_tokens(user).access
+    browser.cookies[settings.JWT_ACCESS_COOKIE_NAME] = families.issue_tokens(user).access
     browser.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
 
     response = browser.post("/api/posts/", {"title": "Mine", "body": "real"}, HTTP_X_CSRFTOKEN="a" * 32)
@@ -137,7 +137,7 @@ def test_bearer_authenticated_unsafe_request_needs_no_csrf_token(user):
     client = APIClient(enforce_csrf_checks=True)
 
     response = client.post(
-        "/api/posts/", {"title": "App", "body": "native"}, **bearer(tokens.issue_tokens(user).access)
+        "/api/posts/", {"title": "App", "body": "native"}, **bearer(families.issue_tokens(user).access)
     )
 
     assert response.status_code == 201

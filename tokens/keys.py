@@ -1,6 +1,6 @@
 """The keys our JWTs are signed and verified with, and the JWKS that publishes them.
 
-Only this site holds the private key (``JWT_PRIVATE_KEY``). Anyone may verify a token
+Only this site holds the private key (``SIMPLE_JWT["SIGNING_KEY"]``, from ``JWT_PRIVATE_KEY``). Anyone may verify a token
 with the public keys at ``/.well-known/jwks.json``: the current one, plus any older ones
 in ``JWT_PREVIOUS_PUBLIC_KEYS`` so tokens signed before a key change stay valid until
 they expire.
@@ -9,7 +9,6 @@ they expire.
 import base64
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from jwt.algorithms import RSAAlgorithm
 
+from tokens.settings import jwt_settings
+
 ALGORITHM = "RS256"
-PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -29,27 +29,14 @@ class SigningKey:
     private_key: rsa.RSAPrivateKey
 
 
-def generate_private_key_pem() -> bytes:
-    """Return a new 2048-bit RSA private key in PEM, for development."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-def split_pem_blocks(text: str) -> list[str]:
-    """Return each ``-----BEGIN ...-----`` block in ``text`` (one variable may hold several keys)."""
-    return PEM_BLOCK.findall(text.replace("\\n", "\n"))
-
-
 def signing_key() -> SigningKey:
     """Return the private key tokens are signed with, and its ``kid``."""
-    return _load_signing_key(settings.JWT_PRIVATE_KEY)
+    return _load_signing_key(jwt_settings().SIGNING_KEY)
 
 
 def verification_keys() -> dict[str, rsa.RSAPublicKey]:
     """Return every public key a token may be signed with, by ``kid``."""
-    return _load_verification_keys(settings.JWT_PRIVATE_KEY, tuple(settings.JWT_PREVIOUS_PUBLIC_KEYS))
+    return _load_verification_keys(jwt_settings().SIGNING_KEY, tuple(settings.JWT_PREVIOUS_PUBLIC_KEYS))
 
 
 def jwks() -> dict[str, list[dict[str, Any]]]:
@@ -72,7 +59,7 @@ def thumbprint(public_key: rsa.RSAPublicKey) -> str:
 def _load_signing_key(pem: str) -> SigningKey:
     private_key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(private_key, rsa.RSAPrivateKey):
-        raise TypeError("JWT_PRIVATE_KEY must be an RSA private key (RS256).")
+        raise TypeError("JWT_PRIVATE_KEY (SIMPLE_JWT['SIGNING_KEY']) must be an RSA private key (RS256).")
     return SigningKey(kid=thumbprint(private_key.public_key()), private_key=private_key)
 
 

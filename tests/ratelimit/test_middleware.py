@@ -17,9 +17,9 @@ from django.test import override_settings
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from accounts import ratelimit
-from accounts.models import RateLimitCounter
-from accounts.ratelimit import Rate, client_address, hit, parse_rate
+from ratelimit import middleware as ratelimit
+from ratelimit.middleware import Rate, client_address, hit, parse_rate
+from ratelimit.models import RateLimitCounter
 from tests.ports import free_port, wait_until_listening
 
 LOGIN = "/accounts/kakao/login/"
@@ -328,7 +328,7 @@ import sys
 import django
 
 django.setup()
-from accounts.ratelimit import Rate, hit
+from ratelimit.middleware import Rate, hit
 
 now, hits = float(sys.argv[1]), int(sys.argv[2])
 print("ready", flush=True)
@@ -407,10 +407,10 @@ def broken_counters(request):
     if request.param == "database":
         request.getfixturevalue("database_counters")
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE accounts_ratelimitcounter RENAME TO away")
+            cursor.execute("ALTER TABLE ratelimit_ratelimitcounter RENAME TO away")
         yield
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE away RENAME TO accounts_ratelimitcounter")
+            cursor.execute("ALTER TABLE away RENAME TO ratelimit_ratelimitcounter")
     else:
         redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "unix:///nonexistent/redis.sock"}
         with override_settings(CACHES={"default": LOCAL_MEMORY, "counters": redis}, RATE_LIMIT_CACHE="counters"):
@@ -420,10 +420,10 @@ def broken_counters(request):
 @pytest.mark.django_db(transaction=True)
 @override_settings(RATE_LIMITS=LIMITS)
 def test_counter_store_down_lets_requests_through_with_one_log_line_each(client, clock, broken_counters, caplog):
-    with caplog.at_level(logging.WARNING, logger="accounts.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="ratelimit.middleware"):
         statuses = [r.status_code for r in get_many(client, LOGIN, 5)]
 
     assert statuses == [302] * 5
-    records = [record for record in caplog.records if record.name == "accounts.ratelimit"]
+    records = [record for record in caplog.records if record.name == "ratelimit.middleware"]
     assert len(records) == 5
     assert all(record.exc_info is None and "\n" not in record.getMessage() for record in records)

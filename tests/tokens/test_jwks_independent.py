@@ -10,7 +10,7 @@ from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 from rest_framework.test import APIClient
 
-from accounts import tokens
+from tokens import families
 
 
 @pytest.fixture
@@ -21,11 +21,11 @@ def jwks_document():
 
 def test_joserfc_verifies_our_access_token_with_only_the_jwks(make_user, jwks_document):
     user = make_user("minji")
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
 
     token = jose_jwt.decode(access_token, KeySet.import_key_set(jwks_document), algorithms=["RS256"])
     jose_jwt.JWTClaimsRegistry(
-        iss={"essential": True, "value": settings.JWT_ISSUER},
+        iss={"essential": True, "value": settings.SIMPLE_JWT["ISSUER"]},
         sub={"essential": True, "value": str(user.pk)},
         exp={"essential": True},
     ).validate(token.claims)
@@ -36,7 +36,7 @@ def test_joserfc_verifies_our_access_token_with_only_the_jwks(make_user, jwks_do
 
 
 def test_joserfc_rejects_our_token_once_its_payload_is_changed(make_user, jwks_document):
-    header, _payload, signature = tokens.issue_tokens(make_user("minji")).access.split(".")
+    header, _payload, signature = families.issue_tokens(make_user("minji")).access.split(".")
     forged_payload = pyjwt.utils.base64url_encode(b'{"sub":"1","roles":["staff"]}').decode()
 
     with pytest.raises(BadSignatureError):
@@ -45,9 +45,9 @@ def test_joserfc_rejects_our_token_once_its_payload_is_changed(make_user, jwks_d
 
 def test_pyjwt_finds_the_key_by_kid_in_the_jwks_and_verifies_the_token(make_user, jwks_document):
     user = make_user("minji")
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
 
     signing_key = pyjwt.PyJWKSet.from_dict(jwks_document)[pyjwt.get_unverified_header(access_token)["kid"]]
-    claims = pyjwt.decode(access_token, signing_key, algorithms=["RS256"], issuer=settings.JWT_ISSUER)
+    claims = pyjwt.decode(access_token, signing_key, algorithms=["RS256"], issuer=settings.SIMPLE_JWT["ISSUER"])
 
     assert claims["sub"] == str(user.pk)

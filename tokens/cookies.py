@@ -3,7 +3,8 @@
 JavaScript cannot read HttpOnly cookies, so a script injected into a page cannot steal
 the tokens. ``SameSite=Lax`` keeps them off cross-site POSTs, and the CSRF token covers
 the rest. Both cookies have path "/": every page request carries the refresh token, so an
-expired access token is renewed silently (accounts/middleware.py).
+expired access token is renewed silently (tokens/middleware.py).
+Gap: simplejwt has no cookie transport.
 """
 
 from contextlib import suppress
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
-from accounts import tokens
-from accounts.models import User
+from tokens import families
+from tokens.families import TokenPair
+from tokens.settings import jwt_settings
+from tokens.tokens import TokenError, verify_access_token
 
 STATE_ATTRIBUTE = "_token_cookies"
 
@@ -25,26 +29,28 @@ class CookieState:
     """What the request's cookies proved, and what the response must do about them."""
 
     claims: dict[str, Any] | None
-    renewed: tokens.TokenPair | None = None
+    renewed: TokenPair | None = None
     clear: bool = False
 
 
-def set_token_cookies(response: HttpResponse, *, user: User) -> None:
-    """Log the browser in: start a new refresh-token family and set both cookies."""
-    _set_cookies(response, tokens.issue_tokens(user))
+def set_token_cookies(response: HttpResponse, *, user: AbstractBaseUser) -> TokenPair:
+    """Log the browser in: start a new refresh-token family, set both cookies and return the pair."""
+    pair = families.issue_tokens(user)
+    _set_cookies(response, pair)
+    return pair
 
 
 def clear_token_cookies(response: HttpResponse, request: HttpRequest) -> None:
     """Log the browser out: revoke its refresh token and delete both cookies."""
     refresh_token = request.COOKIES.get(settings.JWT_REFRESH_COOKIE_NAME)
     if refresh_token:
-        with suppress(tokens.TokenError):  # expired or broken: nothing left to revoke
-            tokens.revoke(refresh_token)
+        with suppress(TokenError):  # expired or broken: nothing left to revoke
+            families.revoke(refresh_token)
     _delete_cookies(response)
 
 
-def access_claims(request: HttpRequest) -> dict[str, Any] | None:
-    """Return the verified claims of the request's access cookie, renewing it when it expired.
+def verify_or_renew(request: HttpRequest) -> dict[str, Any] | None:
+    """Return the verified claims of the request's access cookie, rotating the refresh token when it expired.
 
     The access token is checked first (no database read). When it is missing or no longer
     valid and a refresh cookie is present, the refresh token is rotated and the new pair
@@ -77,21 +83,21 @@ def _read_cookies(request: HttpRequest) -> CookieState:
     access_token = request.COOKIES.get(settings.JWT_ACCESS_COOKIE_NAME)
     refresh_token = request.COOKIES.get(settings.JWT_REFRESH_COOKIE_NAME)
     if access_token:
-        with suppress(tokens.TokenError):
-            return CookieState(claims=tokens.verify_access_token(access_token))
+        with suppress(TokenError):
+            return CookieState(claims=verify_access_token(access_token))
     if not refresh_token:
         return CookieState(claims=None, clear=bool(access_token))
     try:
-        pair = tokens.rotate(refresh_token)
-    except tokens.TokenError:
+        pair = families.rotate(refresh_token)
+    except TokenError:
         return CookieState(claims=None, clear=True)
     return CookieState(claims=pair.access_claims, renewed=pair)
 
 
-def _set_cookies(response: HttpResponse, pair: tokens.TokenPair) -> None:
+def _set_cookies(response: HttpResponse, pair: TokenPair) -> None:
     for name, value, lifetime in (
-        (settings.JWT_ACCESS_COOKIE_NAME, pair.access, settings.JWT_ACCESS_TOKEN_LIFETIME),
-        (settings.JWT_REFRESH_COOKIE_NAME, pair.refresh, settings.JWT_REFRESH_TOKEN_LIFETIME),
+        (settings.JWT_ACCESS_COOKIE_NAME, pair.access, jwt_settings().ACCESS_TOKEN_LIFETIME),
+        (settings.JWT_REFRESH_COOKIE_NAME, pair.refresh, jwt_settings().REFRESH_TOKEN_LIFETIME),
     ):
         response.set_cookie(
             name,

@@ -2,13 +2,12 @@
 
 from collections.abc import Callable
 
-from django.contrib.auth import get_user
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth import get_user, get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-from accounts import cookies
-from accounts.models import User
+from tokens import cookies
 
 
 class TokenCookieMiddleware:
@@ -28,10 +27,10 @@ class TokenCookieMiddleware:
         return response
 
 
-def page_user(request: HttpRequest) -> User | AnonymousUser:
+def page_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     """Return the user our cookies speak for (one query for the profile), else the session's user."""
-    claims = cookies.access_claims(request)
+    claims = cookies.verify_or_renew(request)
     if claims is None:
         return get_user(request)
     # Pages show the nickname and picture, so they read the account; a deactivated one is gone.
-    return User.objects.filter(pk=claims["sub"], is_active=True).first() or AnonymousUser()
+    return get_user_model().objects.filter(pk=claims["sub"], is_active=True).first() or AnonymousUser()

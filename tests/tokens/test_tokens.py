@@ -19,17 +19,19 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from accounts import keys, tokens
-from accounts.models import RefreshTokenFamily
-from tests.accounts.jwt_support import (
+from config.settings import split_pem_blocks
+from tests.tokens.jwt_support import (
     REFUSED_ACCESS_TOKENS,
     access_claims,
     after_grace_period,
     b64url,
     b64url_json,
     public_pem,
+    simple_jwt,
     stranger_private_pem,
 )
+from tokens import families, keys, tokens
+from tokens.models import RefreshTokenFamily
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
@@ -44,7 +46,7 @@ def user(make_user):
 
 
 def test_access_token_header_names_our_key_and_says_access_token(user):
-    header = jwt.get_unverified_header(tokens.issue_tokens(user).access)
+    header = jwt.get_unverified_header(families.issue_tokens(user).access)
 
     assert header == {"alg": "RS256", "kid": keys.signing_key().kid, "typ": "at+jwt"}
 
@@ -63,9 +65,9 @@ def test_kid_is_the_rfc7638_thumbprint_of_our_public_key():
 
 def test_access_token_carries_string_sub_issuer_lifetime_jti_and_type(user):
     before = int(time.time())
-    claims = jwt.decode(tokens.issue_tokens(user).access, options={"verify_signature": False})
+    claims = jwt.decode(families.issue_tokens(user).access, options={"verify_signature": False})
 
-    assert claims["iss"] == settings.JWT_ISSUER
+    assert claims["iss"] == settings.SIMPLE_JWT["ISSUER"]
     assert claims["sub"] == str(user.pk)
     assert before <= claims["iat"] <= int(time.time())
     assert claims["exp"] == claims["iat"] + 300
@@ -78,13 +80,13 @@ def test_access_token_carries_string_sub_issuer_lifetime_jti_and_type(user):
 def test_staff_access_token_carries_the_staff_role(make_user):
     staff = make_user("editor", is_staff=True)
 
-    claims = tokens.verify_access_token(tokens.issue_tokens(staff).access)
+    claims = tokens.verify_access_token(families.issue_tokens(staff).access)
 
     assert claims["roles"] == ["staff"]
 
 
 def test_refresh_token_lives_fourteen_days_and_names_its_family(user):
-    pair = tokens.issue_tokens(user)
+    pair = families.issue_tokens(user)
     claims = jwt.decode(pair.refresh, options={"verify_signature": False})
 
     assert claims["exp"] == claims["iat"] + 14 * 24 * 3600
@@ -92,9 +94,9 @@ def test_refresh_token_lives_fourteen_days_and_names_its_family(user):
     assert RefreshTokenFamily.objects.get(pk=claims["fam"]).user == user
 
 
-@override_settings(JWT_ACCESS_TOKEN_LIFETIME=timedelta(minutes=1), JWT_REFRESH_TOKEN_LIFETIME=timedelta(hours=2))
+@simple_jwt(ACCESS_TOKEN_LIFETIME=timedelta(minutes=1), REFRESH_TOKEN_LIFETIME=timedelta(hours=2))
 def test_lifetimes_follow_settings(user):
-    pair = tokens.issue_tokens(user)
+    pair = families.issue_tokens(user)
     access = jwt.decode(pair.access, options={"verify_signature": False})
     refresh = jwt.decode(pair.refresh, options={"verify_signature": False})
 
@@ -102,19 +104,19 @@ def test_lifetimes_follow_settings(user):
     assert refresh["exp"] - refresh["iat"] == 7200
 
 
-@override_settings(JWT_AUDIENCE="https://blog.example/api")
+@simple_jwt(AUDIENCE="https://blog.example/api")
 def test_audience_is_set_and_checked_when_configured(user):
-    token = tokens.issue_tokens(user).access
+    token = families.issue_tokens(user).access
 
     assert tokens.verify_access_token(token)["aud"] == "https://blog.example/api"
-    with override_settings(JWT_AUDIENCE="https://other.example"), pytest.raises(tokens.TokenError):
+    with simple_jwt(AUDIENCE="https://other.example"), pytest.raises(tokens.TokenError):
         tokens.verify_access_token(token)
 
 
 def test_token_without_audience_is_refused_once_an_audience_is_configured(user):
-    token = tokens.issue_tokens(user).access
+    token = families.issue_tokens(user).access
 
-    with override_settings(JWT_AUDIENCE="https://blog.example/api"), pytest.raises(tokens.TokenError):
+    with simple_jwt(AUDIENCE="https://blog.example/api"), pytest.raises(tokens.TokenError):
         tokens.verify_access_token(token)
 
 
@@ -128,7 +130,7 @@ def test_private_key_pem_is_parsed_once_not_per_token(user, monkeypatch):
     )
 
     for _ in range(5):
-        tokens.verify_access_token(tokens.issue_tokens(user).access)
+        tokens.verify_access_token(families.issue_tokens(user).access)
 
     assert len(loads) == 1
 
@@ -174,8 +176,8 @@ def test_verify_refuses_any_bytes_as_header_and_any_text_as_token_with_token_err
 
 
 def test_verify_accepts_a_token_signed_with_a_previous_key_listed_in_settings(user):
-    with override_settings(JWT_PRIVATE_KEY=stranger_private_pem()):
-        old_token = tokens.issue_tokens(user).access
+    with simple_jwt(SIGNING_KEY=stranger_private_pem()):
+        old_token = families.issue_tokens(user).access
 
     with pytest.raises(tokens.TokenError):
         tokens.verify_access_token(old_token)
@@ -184,7 +186,7 @@ def test_verify_accepts_a_token_signed_with_a_previous_key_listed_in_settings(us
 
 
 def test_verified_token_remembered_by_the_process_still_expires_on_time(user, monkeypatch):
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
     tokens.verify_access_token(access_token)  # verified once: remembered
     later = time.time() + 301
 
@@ -195,8 +197,8 @@ def test_verified_token_remembered_by_the_process_still_expires_on_time(user, mo
 
 
 def test_verified_token_is_refused_once_its_key_leaves_the_settings(user):
-    with override_settings(JWT_PRIVATE_KEY=stranger_private_pem()):
-        old_token = tokens.issue_tokens(user).access
+    with simple_jwt(SIGNING_KEY=stranger_private_pem()):
+        old_token = families.issue_tokens(user).access
     with override_settings(JWT_PREVIOUS_PUBLIC_KEYS=[public_pem(stranger_private_pem())]):
         tokens.verify_access_token(old_token)  # verified once: remembered
 
@@ -205,7 +207,7 @@ def test_verified_token_is_refused_once_its_key_leaves_the_settings(user):
 
 
 def test_claims_handed_out_cannot_change_what_the_next_caller_gets(user):
-    access_token = tokens.issue_tokens(user).access
+    access_token = families.issue_tokens(user).access
 
     tokens.verify_access_token(access_token)["sub"] = "999"
 
@@ -214,7 +216,7 @@ def test_claims_handed_out_cannot_change_what_the_next_caller_gets(user):
 
 def test_access_token_is_refused_where_a_refresh_token_is_expected(user):
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(tokens.issue_tokens(user).access)
+        families.rotate(families.issue_tokens(user).access)
 
 
 # JWKS
@@ -233,105 +235,105 @@ def test_jwks_lists_current_and_previous_public_keys_without_private_parts():
 
 
 def test_split_pem_blocks_reads_several_keys_from_one_variable():
-    first, second = public_pem(stranger_private_pem()), public_pem(settings.JWT_PRIVATE_KEY)
+    first, second = public_pem(stranger_private_pem()), public_pem(settings.SIMPLE_JWT["SIGNING_KEY"])
 
-    assert keys.split_pem_blocks(f"{first}\n{second}") == [first.strip(), second.strip()]
-    assert keys.split_pem_blocks(first.strip().replace("\n", "\\n")) == [first.strip()]
-    assert keys.split_pem_blocks("") == []
+    assert split_pem_blocks(f"{first}\n{second}") == [first.strip(), second.strip()]
+    assert split_pem_blocks(first.strip().replace("\n", "\\n")) == [first.strip()]
+    assert split_pem_blocks("") == []
 
 
 # Rotate and revoke
 
 
 def test_rotation_returns_a_new_pair_and_uses_up_the_old_refresh_token(user):
-    first = tokens.issue_tokens(user)
+    first = families.issue_tokens(user)
 
-    second = tokens.rotate(first.refresh)
+    second = families.rotate(first.refresh)
     after_grace_period()
 
     assert second.refresh != first.refresh
     assert tokens.verify_access_token(second.access)["sub"] == str(user.pk)
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(first.refresh)
+        families.rotate(first.refresh)
 
 
 def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(user):
-    first = tokens.issue_tokens(user)
-    second = tokens.rotate(first.refresh)
+    first = families.issue_tokens(user)
+    second = families.rotate(first.refresh)
     after_grace_period()
 
     with pytest.raises(tokens.TokenError) as error:
-        tokens.rotate(first.refresh)  # the thief (or the user) replays the old token
+        families.rotate(first.refresh)  # the thief (or the user) replays the old token
     assert error.value.code == "token_reused"
 
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(second.refresh)  # the newest token of the chain stops working too
+        families.rotate(second.refresh)  # the newest token of the chain stops working too
     family = RefreshTokenFamily.objects.get()
     assert family.revoke_reason == RefreshTokenFamily.RevokeReason.REUSE
 
 
 def test_reuse_in_one_family_leaves_the_users_other_logins_alone(user):
-    phone, laptop = tokens.issue_tokens(user), tokens.issue_tokens(user)
-    tokens.rotate(phone.refresh)
+    phone, laptop = families.issue_tokens(user), families.issue_tokens(user)
+    families.rotate(phone.refresh)
     after_grace_period()
 
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(phone.refresh)
+        families.rotate(phone.refresh)
 
-    assert tokens.rotate(laptop.refresh).access
+    assert families.rotate(laptop.refresh).access
 
 
 def test_rotation_that_loses_a_race_gets_the_winners_chain_instead_of_revoking_it(user, monkeypatch):
-    pair = tokens.issue_tokens(user)
-    real_family = tokens._family
+    pair = families.issue_tokens(user)
+    real_family = families._family
     winners = []
 
     def family_then_concurrent_rotation(claims):
         family = real_family(claims)
         # Between our read and our write, another request rotates the same token.
-        monkeypatch.setattr(tokens, "_family", real_family)
-        winners.append(tokens.rotate(pair.refresh))
+        monkeypatch.setattr(families, "_family", real_family)
+        winners.append(families.rotate(pair.refresh))
         return family
 
-    monkeypatch.setattr(tokens, "_family", family_then_concurrent_rotation)
+    monkeypatch.setattr(families, "_family", family_then_concurrent_rotation)
 
-    loser = tokens.rotate(pair.refresh)
+    loser = families.rotate(pair.refresh)
 
     assert tokens.verify_refresh_token(loser.refresh)["jti"] == tokens.verify_refresh_token(winners[0].refresh)["jti"]
-    assert tokens.rotate(winners[0].refresh).access
+    assert families.rotate(winners[0].refresh).access
     assert RefreshTokenFamily.objects.get().revoked_at is None
 
 
 def test_within_the_grace_period_only_the_token_just_replaced_is_honoured(user):
-    first = tokens.issue_tokens(user)
-    second = tokens.rotate(first.refresh)
-    tokens.rotate(second.refresh)
+    first = families.issue_tokens(user)
+    second = families.rotate(first.refresh)
+    families.rotate(second.refresh)
 
     with pytest.raises(tokens.TokenError) as error:
-        tokens.rotate(first.refresh)  # two rotations old: no browser sends that by accident
+        families.rotate(first.refresh)  # two rotations old: no browser sends that by accident
 
     assert error.value.code == "token_reused"
     assert RefreshTokenFamily.objects.get().revoke_reason == RefreshTokenFamily.RevokeReason.REUSE
 
 
 def test_the_just_replaced_token_after_the_grace_period_revokes_the_family(user):
-    first = tokens.issue_tokens(user)
-    tokens.rotate(first.refresh)
+    first = families.issue_tokens(user)
+    families.rotate(first.refresh)
     after_grace_period()
 
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(first.refresh)
+        families.rotate(first.refresh)
 
     assert RefreshTokenFamily.objects.get().revoke_reason == RefreshTokenFamily.RevokeReason.REUSE
 
 
 def test_a_revoked_family_is_not_revived_by_the_grace_period(user):
-    first = tokens.issue_tokens(user)
-    second = tokens.rotate(first.refresh)
-    tokens.revoke(second.refresh)
+    first = families.issue_tokens(user)
+    second = families.rotate(first.refresh)
+    families.revoke(second.refresh)
 
     with pytest.raises(tokens.TokenError) as error:
-        tokens.rotate(first.refresh)
+        families.rotate(first.refresh)
 
     assert error.value.code == "token_revoked"
 
@@ -339,13 +341,13 @@ def test_a_revoked_family_is_not_revived_by_the_grace_period(user):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's in-memory test database serializes writers")
 def test_concurrent_refreshes_with_one_token_all_continue_one_chain(make_user):
-    refresh_token = tokens.issue_tokens(make_user("racer")).refresh
+    refresh_token = families.issue_tokens(make_user("racer")).refresh
     start, results = threading.Barrier(8), []
 
     def refresh():
         start.wait()
         try:
-            results.append(tokens.rotate(refresh_token))
+            results.append(families.rotate(refresh_token))
         except tokens.TokenError as error:
             results.append(error)
         finally:
@@ -358,41 +360,41 @@ def test_concurrent_refreshes_with_one_token_all_continue_one_chain(make_user):
         thread.join()
 
     # One rotates; the others, inside the grace period, continue its chain: nobody is logged out.
-    assert all(isinstance(result, tokens.TokenPair) for result in results), results
+    assert all(isinstance(result, families.TokenPair) for result in results), results
     assert len({tokens.verify_refresh_token(result.refresh)["jti"] for result in results}) == 1
     assert RefreshTokenFamily.objects.get().revoked_at is None
 
 
 def test_refresh_for_a_deleted_user_is_refused(user):
-    refresh_token = tokens.issue_tokens(user).refresh
+    refresh_token = families.issue_tokens(user).refresh
     user.delete()
 
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(refresh_token)
+        families.rotate(refresh_token)
 
 
 def test_refresh_for_a_deactivated_user_is_refused_and_revokes_the_family(user):
-    refresh_token = tokens.issue_tokens(user).refresh
+    refresh_token = families.issue_tokens(user).refresh
     user.is_active = False
     user.save()
 
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(refresh_token)
+        families.rotate(refresh_token)
     assert RefreshTokenFamily.objects.get().revoke_reason == RefreshTokenFamily.RevokeReason.INACTIVE
 
 
 def test_revoked_refresh_token_no_longer_refreshes(user):
-    refresh_token = tokens.issue_tokens(user).refresh
+    refresh_token = families.issue_tokens(user).refresh
 
-    tokens.revoke(refresh_token)
+    families.revoke(refresh_token)
 
     with pytest.raises(tokens.TokenError):
-        tokens.rotate(refresh_token)
+        families.rotate(refresh_token)
 
 
 def test_refresh_tokens_are_not_stored_in_clear(user):
-    pair = tokens.issue_tokens(user)
-    pair = tokens.rotate(pair.refresh)
+    pair = families.issue_tokens(user)
+    pair = families.rotate(pair.refresh)
 
     stored = [str(value) for value in RefreshTokenFamily.objects.values_list(flat=False).get()]
     assert not any(pair.refresh in value or pair.refresh.split(".")[2] in value for value in stored)
@@ -402,8 +404,8 @@ def test_refresh_tokens_are_not_stored_in_clear(user):
 
 
 def test_flush_command_deletes_expired_families_and_keeps_live_ones(user):
-    live = tokens.issue_tokens(user)
-    expired = tokens.issue_tokens(user)
+    live = families.issue_tokens(user)
+    expired = families.issue_tokens(user)
     RefreshTokenFamily.objects.filter(
         pk=jwt.decode(expired.refresh, options={"verify_signature": False})["fam"]
     ).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -413,7 +415,7 @@ def test_flush_command_deletes_expired_families_and_keeps_live_ones(user):
 
     assert RefreshTokenFamily.objects.count() == 1
     assert "1" in out.getvalue()
-    assert tokens.rotate(live.refresh).access
+    assert families.rotate(live.refresh).access
 
 
 # Settings
@@ -434,7 +436,7 @@ def _settings_in_subprocess(env: dict, code: str) -> subprocess.CompletedProcess
 def test_production_without_a_private_key_stops_naming_jwt_private_key():
     env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "blog.example", "KAKAO_CLIENT_ID": "k", "KAKAO_APP_ID": "1"}
 
-    result = _settings_in_subprocess(env, "settings.JWT_PRIVATE_KEY")
+    result = _settings_in_subprocess(env, "settings.SIMPLE_JWT['SIGNING_KEY']")
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
@@ -443,7 +445,7 @@ def test_production_without_a_private_key_stops_naming_jwt_private_key():
 
 def test_debug_generates_one_key_into_var_dir_shared_by_every_process(tmp_path):
     env = {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
-    code = "django.setup(); from accounts import keys; print(keys.signing_key().kid)"
+    code = "django.setup(); from tokens import keys; print(keys.signing_key().kid)"
 
     first, second = _settings_in_subprocess(env, code), _settings_in_subprocess(env, code)
 

@@ -1,0 +1,136 @@
+"""Refresh-token families: a login's chain of refresh tokens, rotated, revoked and flushed.
+
+A refresh token (days) buys a new pair once: every refresh replaces it, and using a
+replaced one again revokes the whole family, so a stolen refresh token is found out the
+moment both parties use it. Gap: simplejwt's blacklist checks and then acts (two requests
+can both pass), stores every token, and fails with a 500 for a deleted user; a family keeps
+one row per login and rotates with one conditional UPDATE.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tokens.models import RefreshTokenFamily
+from tokens.tokens import AccessToken, RefreshToken, TokenError, backend, verify_refresh_token
+
+Reason = RefreshTokenFamily.RevokeReason
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    access_claims: dict[str, Any]
+
+
+def issue_tokens(user: AbstractBaseUser) -> TokenPair:
+    """Start a new refresh-token family for ``user`` (a login) and return its first pair."""
+    refresh_token = RefreshToken.for_user(user)
+    family = RefreshTokenFamily.objects.create(
+        id=uuid.uuid4(), user=user, current_jti=refresh_token["jti"], expires_at=_datetime(refresh_token["exp"])
+    )
+    return _pair(user, family_id=family.pk, refresh_token=refresh_token)
+
+
+def rotate(refresh_token: str) -> TokenPair:
+    """Use up ``refresh_token`` and return a new pair from the same family.
+
+    Raise TokenError when the token is invalid, revoked, reused after the grace period
+    (which revokes the family), or its user is gone or deactivated.
+    """
+    token = verify_refresh_token(refresh_token)
+    family = _family(token)
+    if family is None or family.revoked_at is not None:
+        raise TokenError(_("This refresh token was revoked. Please log in again."), "token_revoked")
+    if not family.user.is_active:
+        _revoke_family(family.pk, Reason.INACTIVE)
+        raise TokenError(_("This account is deactivated."), "account_inactive")
+    if family.current_jti == token["jti"]:
+        new_token = RefreshToken.for_user(family.user)
+        # The jti we read may be stale by now: the WHERE clause lets exactly one of several
+        # concurrent rotations through (on SQLite and PostgreSQL alike), whatever they read.
+        rotated = RefreshTokenFamily.objects.filter(
+            pk=family.pk, current_jti=token["jti"], revoked_at__isnull=True
+        ).update(
+            current_jti=new_token["jti"],
+            previous_jti=token["jti"],
+            rotated_at=timezone.now(),
+            expires_at=_datetime(new_token["exp"]),
+        )
+        if rotated == 1:
+            return _pair(family.user, family_id=family.pk, refresh_token=new_token)
+        family.refresh_from_db()  # a parallel request rotated it first: see whether the grace period covers us
+    if family.revoked_at is None and _within_grace_period(family, token["jti"]):
+        current = RefreshToken.for_user(family.user)
+        current["jti"], current["exp"] = family.current_jti, int(family.expires_at.timestamp())
+        return _pair(family.user, family_id=family.pk, refresh_token=current)
+    # Someone kept an old token: the thief or the user, we cannot tell. Stop both.
+    _revoke_family(family.pk, Reason.REUSE)
+    raise TokenError(_("This refresh token was already used. Please log in again."), "token_reused")
+
+
+def _within_grace_period(family: RefreshTokenFamily, jti: str) -> bool:
+    """Return True if ``jti`` was replaced so recently that this is the same browser's parallel request.
+
+    Tabs that load at once all send the same refresh cookie; the first rotates it, and the
+    others would look like a thief. For JWT_REFRESH_GRACE_PERIOD after a rotation, the token
+    just replaced gets the family's current token instead of revoking it (Auth0's "reuse
+    interval", Okta's "grace period"). The price: a thief who replays within that window
+    is not caught by that replay (docs/jwt.md).
+    """
+    if not family.previous_jti or jti != family.previous_jti or family.rotated_at is None:
+        return False
+    return timezone.now() - family.rotated_at <= settings.JWT_REFRESH_GRACE_PERIOD
+
+
+def revoke(refresh_token: str) -> None:
+    """Revoke the family of ``refresh_token`` (logout): none of its tokens refresh any more."""
+    _revoke_family(family_id(verify_refresh_token(refresh_token)), Reason.LOGOUT)
+
+
+def flush_expired() -> int:
+    """Delete the families whose last refresh token has expired; return how many."""
+    deleted, _by_model = RefreshTokenFamily.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+def roles_of(user: AbstractBaseUser) -> list[str]:
+    """Return the roles an access token carries, so the API can authorize without a database read."""
+    return ["staff"] if user.is_staff else []
+
+
+def family_id(token: RefreshToken | dict[str, Any]) -> uuid.UUID:
+    """Return the family a token belongs to (both our token types name it in ``fam``)."""
+    return uuid.UUID(token["fam"])
+
+
+def _family(token: RefreshToken) -> RefreshTokenFamily | None:
+    return RefreshTokenFamily.objects.select_related("user").filter(pk=family_id(token), user_id=token["sub"]).first()
+
+
+def _revoke_family(pk: uuid.UUID, reason: str) -> None:
+    RefreshTokenFamily.objects.filter(pk=pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=reason
+    )
+
+
+def _pair(user: AbstractBaseUser, *, family_id: uuid.UUID, refresh_token: RefreshToken) -> TokenPair:
+    refresh_token["fam"] = str(family_id)
+    access_token = AccessToken.for_user(user)
+    access_token["roles"] = roles_of(user)
+    # Which login an access token came from, so introspection can tell a revoked one (RFC 7662).
+    access_token["fam"] = str(family_id)
+    return TokenPair(
+        access=str(access_token), refresh=str(refresh_token), access_claims=backend().stamp(access_token.payload)
+    )
+
+
+def _datetime(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)

@@ -1,0 +1,12 @@
+"""Give the moved table its app's name (a rename: the rows stay)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("tokens", "0001_initial"),
+        ("accounts", "0005_models_moved_to_tokens_and_ratelimit"),
+    ]
+
+    operations = [migrations.AlterModelTable(name="refreshtokenfamily", table=None)]
