@@ -167,6 +167,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts: two deferred transactions that both
     # read and then write (two first logins at once) deadlock with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that stops answering (frozen, or its packets dropped) would hold each
+    # request until the kernel gives up, minutes later: give up on connecting after a few
+    # seconds instead (503). Queries on a connection already open are not bounded by this.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+    )
 
 # The cache (login flow records) and the rate-limit counters are shared by every instance: Redis when
 # REDIS_URL is set, else a table in the database (created by `manage.py migrate`).

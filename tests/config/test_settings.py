@@ -2,10 +2,12 @@
 
 import os
 import secrets
+import socket
 import stat
 import subprocess
 import sys
 import threading
+import time
 from functools import cache
 from pathlib import Path
 
@@ -234,3 +236,22 @@ def test_read_or_create_keeps_existing_value(tmp_path):
     path = tmp_path / "nested" / "secret"
     assert read_or_create(path, lambda: b"first") == b"first"
     assert read_or_create(path, lambda: b"second") == b"first"
+
+
+def test_postgresql_host_that_accepts_but_never_answers_fails_the_connection_within_the_connect_timeout(tmp_path):
+    # A listening socket nobody reads from: the TCP handshake succeeds, then nothing, as with a frozen server.
+    with socket.create_server(("127.0.0.1", 0)) as frozen:
+        port = frozen.getsockname()[1]
+        env = clean_environment(
+            DEBUG="1",
+            VAR_DIR=str(tmp_path),
+            DATABASE_URL=f"postgres://blog:secret@127.0.0.1:{port}/blog",
+            DATABASE_CONNECT_TIMEOUT="1",
+        )
+        began = time.monotonic()
+        result = run(["-c", OPEN_DATABASE], env)
+        took = time.monotonic() - began
+
+    assert result.returncode != 0
+    assert "timeout" in result.stderr.lower()
+    assert took < 20  # Python start-up plus one second; without the timeout libpq waits for the kernel, minutes

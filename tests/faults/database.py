@@ -38,13 +38,13 @@ class Database:
         tables = {
             "users": "accounts_user",
             "identities": "accounts_identity",
-            "families": "accounts_refreshtokenfamily",
+            "families": "tokens_refreshtokenfamily",
         }
         return {name: self.rows(f"SELECT count(*) FROM {table}")[0][0] for name, table in tables.items()}
 
     def families(self) -> dict[str, str | None]:
         """Return every refresh-token family, by its id as the "fam" claim writes it: why it was revoked, or None."""
-        rows = self.rows("SELECT id, revoked_at, revoke_reason FROM accounts_refreshtokenfamily")
+        rows = self.rows("SELECT id, revoked_at, revoke_reason FROM tokens_refreshtokenfamily")
         # Django keeps a UUIDField as 32 hex digits on SQLite, as a native uuid on PostgreSQL.
         return {
             str(uuid.UUID(str(id_))): (reason or "revoked") if revoked_at else None for id_, revoked_at, reason in rows
