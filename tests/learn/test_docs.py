@@ -76,3 +76,21 @@ def test_settings_reference_names_every_variable_the_settings_read():
     for name in ["settings.md", "settings.ko.md"]:
         documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", (DOCS / name).read_text()))
         assert read - documented == set(), f"{name} misses {sorted(read - documented)}"
+
+
+JWT_DOCS = ["jwt.md", "jwt.ko.md"]
+
+
+@pytest.mark.parametrize("name", JWT_DOCS)
+def test_jwt_doc_opens_with_the_stock_simplejwt_setup_then_a_gap_table_citing_tests_that_exist(name):
+    text = (DOCS / name).read_text()
+    stock, table = text.index("TokenObtainPairView"), text.index("| simplejwt")
+    assert stock < table
+    cited = cited_tests(text)
+    assert len(cited) >= 10
+    assert [f"{path}::{test}" for path, test in sorted(cited) if not _defines(BASE_DIR / path, test)] == []
+
+
+def test_both_languages_of_the_jwt_doc_cite_the_same_tests():
+    english, korean = (cited_tests((DOCS / name).read_text()) for name in JWT_DOCS)
+    assert english == korean

@@ -18,6 +18,7 @@ SECTIONS = [
     "own-jwt",
     "jwt-anatomy",
     "claims",
+    "simplejwt",
     "access-refresh",
     "storage",
     "load-balancer",
