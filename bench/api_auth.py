@@ -90,6 +90,7 @@ def production_environment(workdir: Path) -> dict[str, str]:
         "SECRET_KEY": "bench-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
         "KAKAO_CLIENT_ID": "bench",
+        "KAKAO_APP_ID": "1000001",
         "JWT_PRIVATE_KEY": generate_private_key_pem().decode(),
         "JWT_ISSUER": "http://127.0.0.1",
         "JWT_ACCESS_TOKEN_LIFETIME": "3600",
