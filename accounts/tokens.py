@@ -171,6 +171,8 @@ def _revoke_family(family_id: uuid.UUID, reason: str) -> None:
 def _pair(user: User, *, family_id: uuid.UUID, refresh_jti: str, refresh_expires_at: int) -> TokenPair:
     access_claims = _claims(user, ACCESS, jti=_new_jti(), expires_at=_expiry(settings.JWT_ACCESS_TOKEN_LIFETIME))
     access_claims["roles"] = roles_of(user)
+    # The family lets introspection (apikeys/api.py) tell, in one read, that a logout revoked this token.
+    access_claims["fam"] = str(family_id)
     refresh_claims = _claims(user, REFRESH, jti=refresh_jti, expires_at=refresh_expires_at)
     refresh_claims["fam"] = str(family_id)
     return TokenPair(access=_encode(access_claims), refresh=_encode(refresh_claims), access_claims=access_claims)
