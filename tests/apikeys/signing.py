@@ -11,8 +11,6 @@ from botocore.credentials import Credentials
 from django.conf import settings
 from django.test import Client
 
-REGION = "ap-northeast-2"
-
 
 def botocore_headers(
     method: str,
