@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from accounts import tokens
 from blog.models import Post
 from tests.apikeys.signing import botocore_headers
 
@@ -87,3 +88,12 @@ def test_a_request_captured_on_the_wire_and_sent_again_is_refused(live_server, m
     assert requests.get(url, headers=headers, timeout=TIMEOUT).status_code == 200
     replay = requests.get(url, headers=headers, timeout=TIMEOUT)
     assert (replay.status_code, replay.json()["code"]) == (403, "signature_replayed")
+
+
+def test_curl_introspects_as_the_readme_shows(live_server, author, make_key):
+    key, secret = make_key("introspect")
+    access = tokens.issue_tokens(author).access
+    status, body = curl(
+        *aws_sigv4(key, secret), "--data-urlencode", f"token={access}", f"{live_server.url}/api/auth/introspect/"
+    )
+    assert (status, body["active"], body["sub"]) == (200, True, str(author.pk))
