@@ -145,7 +145,7 @@ def test_old_date_is_refused_as_skewed(client, make_key):
     key, secret = make_key("posts:read")
     when = datetime.now(UTC) - timedelta(minutes=6)
     response = signed_call(client, "GET", POSTS, key_id=key.key_id, secret=secret, when=when)
-    assert "more than 5 minutes" in refused(response, "request_time_skewed")["detail"]
+    assert when.strftime("%Y%m%dT%H%M%SZ") in refused(response, "request_time_skewed")["detail"]
 
 
 def test_revoked_key_is_refused(client, make_key):
