@@ -29,7 +29,7 @@ INACTIVE = {"active": False}
 SHOWN_CLAIMS = ("iss", "sub", "aud", "iat", "exp", "jti", "roles")
 
 
-class IntrospectionRequestSerializer(serializers.Serializer):
+class IntrospectionSerializer(serializers.Serializer):
     token = StrictCharField(max_length=4096, help_text=_("Our access or refresh token"))
     token_type_hint = StrictCharField(
         max_length=32, required=False, help_text=_("access_token or refresh_token (optional; both are tried)")
@@ -37,7 +37,7 @@ class IntrospectionRequestSerializer(serializers.Serializer):
 
 
 IntrospectionResponse = inline_serializer(
-    "Introspection",
+    "IntrospectionAnswer",
     fields={
         "active": serializers.BooleanField(),
         "token_type": serializers.CharField(required=False),
@@ -55,8 +55,8 @@ class IntrospectView(APIView):
 
     @extend_schema(
         request={
-            "application/x-www-form-urlencoded": IntrospectionRequestSerializer,
-            "application/json": IntrospectionRequestSerializer,
+            "application/x-www-form-urlencoded": IntrospectionSerializer,
+            "application/json": IntrospectionSerializer,
         },
         responses={
             200: IntrospectionResponse,
@@ -65,7 +65,7 @@ class IntrospectView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Say whether one of our tokens is active now, with its claims (RFC 7662); sign the request with a key that has the introspect scope."""
-        serializer = IntrospectionRequestSerializer(data=request.data)
+        serializer = IntrospectionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(introspect(serializer.validated_data["token"]))
 

@@ -98,6 +98,10 @@ class SigV4Scheme(OpenApiAuthenticationExtension):
     target_class = SigV4Authentication
     name = "sigv4"
 
+    def get_security_requirement(self, auto_schema):
+        # Listed only where a scope lets a key in: elsewhere a signed request is refused.
+        return {self.name: []} if auto_schema.method in getattr(auto_schema.view, "api_key_scopes", {}) else None
+
     def get_security_definition(self, auto_schema):
         # How API Gateway describes SigV4 in OpenAPI: an Authorization header with an extension naming the scheme.
         return {
