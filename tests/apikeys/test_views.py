@@ -127,3 +127,19 @@ def test_the_secret_is_encrypted_at_rest(make_key):
     key, secret = make_key("posts:read")
     stored = ApiKey.objects.values_list("secret_encrypted", flat=True).get()
     assert secret not in stored and key.secret == secret
+
+
+def test_non_staff_cannot_revoke(client, author, make_key):
+    key, _secret = make_key("posts:read")
+    client.force_login(author)
+    assert client.post(reverse("apikeys:key_revoke", args=[key.pk])).status_code == 403
+    key.refresh_from_db()
+    assert key.revoked_at is None
+
+
+def test_admin_revoke_action_revokes_the_selected_keys(client, django_user_model, make_key):
+    key, _secret = make_key("posts:read")
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    client.post(reverse("admin:apikeys_apikey_changelist"), {"action": "revoke", "_selected_action": [key.pk]})
+    key.refresh_from_db()
+    assert key.revoked_at is not None
