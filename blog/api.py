@@ -4,9 +4,10 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticatedOrReadOnly
 
+from apikeys.permissions import HasApiKeyScope
 from blog import selectors, services
 from blog.models import Comment, Post
-from blog.permissions import can_change
+from blog.permissions import COMMENT_SCOPES, POST_SCOPES, can_change
 from blog.serializers import CommentSerializer, PostSerializer
 from tokens.authentication import account_of
 
@@ -36,8 +37,9 @@ class IsAuthorOrStaffOrReadOnly(BasePermission):
 class PostListView(generics.ListCreateAPIView):
     """List posts, newest first; write one."""
 
+    api_key_scopes = POST_SCOPES
     serializer_class = PostSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly]
+    permission_classes = [HasApiKeyScope, IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly]
 
     def get_queryset(self):
         return selectors.post_list()
@@ -50,8 +52,9 @@ class PostListView(generics.ListCreateAPIView):
 class PostDetailView(generics.RetrieveUpdateDestroyAPIView):
     """Read a post; its author or staff may change or delete it."""
 
+    api_key_scopes = POST_SCOPES
     serializer_class = PostSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly, IsAuthorOrStaffOrReadOnly]
+    permission_classes = [HasApiKeyScope, IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly, IsAuthorOrStaffOrReadOnly]
 
     def get_queryset(self):
         return selectors.post_list()
@@ -66,8 +69,9 @@ class PostDetailView(generics.RetrieveUpdateDestroyAPIView):
 class CommentListView(generics.ListCreateAPIView):
     """List a post's comments, oldest first; add one."""
 
+    api_key_scopes = COMMENT_SCOPES
     serializer_class = CommentSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly]
+    permission_classes = [HasApiKeyScope, IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly]
 
     def get_post(self) -> Post:
         return get_object_or_404(Post, pk=self.kwargs["post_id"])
@@ -84,8 +88,9 @@ class CommentListView(generics.ListCreateAPIView):
 class CommentDetailView(generics.RetrieveUpdateDestroyAPIView):
     """Read a comment; its author or staff may change or delete it."""
 
+    api_key_scopes = COMMENT_SCOPES
     serializer_class = CommentSerializer
-    permission_classes = [IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly, IsAuthorOrStaffOrReadOnly]
+    permission_classes = [HasApiKeyScope, IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly, IsAuthorOrStaffOrReadOnly]
 
     def get_queryset(self):
         return Comment.objects.select_related("author").filter(post_id=self.kwargs["post_id"])

@@ -89,7 +89,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         response.data = validation_error_body(exc)
     elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"detail": str(response.data["detail"]), "code": _code_of(exc, response)}
+        # Some refusals carry more for the client to act on (a refused signature: the server's canonical request).
+        response.data = {**getattr(exc, "extra", {}), "detail": str(response.data["detail"]), "code": _code_of(exc, response)}
     return response
 
 
@@ -182,6 +183,8 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 statuses["400"] = "Malformed request"
             if method in UNSAFE_METHODS:
                 statuses["403"] = "Not allowed (not the author, or a CSRF failure with cookies)"
+            if any("sigv4" in requirement for requirement in operation.get("security", [])):
+                statuses["403"] = "Not allowed; or a signed request refused (apikeys/sigv4.py), a scope missing"
             if "{" in path or any(parameter.get("name") == "page" for parameter in operation.get("parameters", [])):
                 statuses["404"] = "No such object, or no such page"
             if operation.get("requestBody"):

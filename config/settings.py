@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "blog",
     "kakao_sandbox",
     "learn",
+    "apikeys",
 ]
 
 MIDDLEWARE = [
@@ -371,6 +372,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tokens.authentication.BearerTokenAuthentication",
         "tokens.authentication.CookieTokenAuthentication",
+        "apikeys.authentication.SigV4Authentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -381,6 +383,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Requests signed with an API key (apikeys/sigv4.py): AWS Signature Version 4 for service "blog" in this region.
+SIGV4_REGION = os.environ.get("SIGV4_REGION", "").strip() or "ap-northeast-2"
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kakao Login Blog API",
     "DESCRIPTION": "Log in with a Kakao token, then call the blog with our own JWTs (docs/jwt.md).",

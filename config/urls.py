@@ -26,6 +26,7 @@ urlpatterns = [
         ),
         name="api_docs",
     ),
+    path("", include("apikeys.urls")),
     path("", include("learn.urls")),
     path("", include("blog.urls")),
 ]

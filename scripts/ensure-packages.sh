@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests use, when missing: Chromium and CJK fonts (browser
 # tests, so Korean renders in screenshots), nginx and PostgreSQL (the cluster test), Redis
-# (the rate limiter's test against a real Redis).
+# (the rate limiter's test against a real Redis), curl (its --aws-sigv4 signs the API-key tests' requests).
 set -euo pipefail
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
@@ -11,6 +11,7 @@ fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || packages+=(fonts-not
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || packages+=(postgresql)
 [ -x /usr/bin/redis-server ] || packages+=(redis-server)
 command -v msgfmt >/dev/null || packages+=(gettext)
+command -v curl >/dev/null || packages+=(curl)
 [ ${#packages[@]} -eq 0 ] && exit 0
 echo "Installing ${packages[*]} for the tests..."
 sudo=""

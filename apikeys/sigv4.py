@@ -1,0 +1,292 @@
+"""AWS Signature Version 4, the verifying side: rebuild what the client signed and compare.
+
+The client and the server share a secret. The client hashes a canonical form of its
+request (method, path, sorted query, the headers it chose to sign, a hash of the body),
+signs that hash with a key derived from the secret, the date, the region and the
+service, and sends the signature in ``Authorization``. The server builds the same
+canonical request from what arrived, derives the same key from its copy of the secret,
+and compares. Any change in transit changes the canonical request, hence the signature.
+
+This module knows nothing of the models: it reads a ``SignedRequest`` and a secret.
+"""
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, unquote
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+TERMINATOR = "aws4_request"
+SERVICE = "blog"
+DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+CLOCK_SKEW = timedelta(minutes=5)
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+# An Authorization header of ours is about 200 characters; 20 signed headers is plenty for any client.
+MAX_AUTHORIZATION_LENGTH = 2048
+MAX_SIGNED_HEADERS = 20
+REQUIRED_SIGNED_HEADERS = ("host", "x-amz-date")
+
+_CREDENTIAL = r"(?P<key_id>[A-Z0-9]{16,32})/(?P<date>\d{8})/(?P<region>[a-z0-9-]{1,32})/(?P<service>[a-z0-9-]{1,32})/(?P<terminator>[a-z0-9_]{1,32})"
+_SIGNED_HEADERS = rf"(?P<signed_headers>[a-z0-9-]{{1,64}}(?:;[a-z0-9-]{{1,64}}){{0,{MAX_SIGNED_HEADERS - 1}}})"
+_SIGNATURE = r"(?P<signature>[0-9a-f]{64})"
+# Exactly the three parts, in the order every SDK and curl sends them, comma and optional spaces between.
+AUTHORIZATION = re.compile(
+    rf"{ALGORITHM} Credential={_CREDENTIAL}, ?SignedHeaders={_SIGNED_HEADERS}, ?Signature={_SIGNATURE}",
+    re.ASCII,
+)
+AMZ_DATE = re.compile(r"\d{8}T\d{6}Z", re.ASCII)
+SHA256_HEX = re.compile(r"[0-9a-f]{64}", re.ASCII)
+
+
+class SignatureError(Exception):
+    """A signed request we refuse: ``message`` for people, ``code`` for programs, ``extra`` for the client to diff."""
+
+    def __init__(self, message: str, code: str, **extra: str) -> None:
+        self.message = message
+        self.code = code
+        self.extra = extra
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Authorization:
+    key_id: str
+    date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+    @property
+    def scope(self) -> str:
+        return f"{self.date}/{self.region}/{self.service}/{TERMINATOR}"
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """What arrived: the method, the decoded path, the raw query string, headers by lower-case name, the body."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def signed_request(request: HttpRequest) -> SignedRequest:
+    """Return what arrived, as SigV4 reads it: headers by their lower-case names."""
+    headers = {
+        name[5:].replace("_", "-").lower(): value for name, value in request.META.items() if name.startswith("HTTP_")
+    }
+    for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if request.META.get(name):
+            headers[name.replace("_", "-").lower()] = request.META[name]
+    return SignedRequest(
+        method=request.method,
+        path=request.path,
+        query_string=request.META.get("QUERY_STRING", ""),
+        headers=headers,
+        body=request.body,
+    )
+
+
+def is_sigv4(header: str) -> bool:
+    """Return True if an ``Authorization`` value claims to be a SigV4 signature (ours to judge)."""
+    return header[: len(ALGORITHM) + 1] == f"{ALGORITHM} "
+
+
+def parse_authorization(header: str) -> Authorization:
+    """Return the parts of a SigV4 ``Authorization`` value, or raise SignatureError if it is not one exactly."""
+    if len(header) > MAX_AUTHORIZATION_LENGTH:
+        raise SignatureError(_("The Authorization header is too long."), "signature_malformed")
+    match = AUTHORIZATION.fullmatch(header)
+    if match is None:
+        raise SignatureError(
+            _(
+                "Send the header as: Authorization: AWS4-HMAC-SHA256 Credential=KEY_ID/DATE/REGION/blog/aws4_request, "
+                "SignedHeaders=host;x-amz-date, Signature=<64 hex digits>."
+            ),
+            "signature_malformed",
+        )
+    if match["terminator"] != TERMINATOR:
+        raise SignatureError(_("The credential scope must end in aws4_request."), "signature_malformed")
+    signed_headers = tuple(match["signed_headers"].split(";"))
+    if list(signed_headers) != sorted(set(signed_headers)):
+        raise SignatureError(_("SignedHeaders must be sorted and name each header once."), "signature_malformed")
+    return Authorization(
+        key_id=match["key_id"],
+        date=match["date"],
+        region=match["region"],
+        service=match["service"],
+        signed_headers=signed_headers,
+        signature=match["signature"],
+    )
+
+
+def check_scope(authorization: Authorization, *, region: str, request_time: datetime, now: datetime) -> None:
+    """Refuse a credential scope for another region or service, or a request outside the clock skew."""
+    if authorization.region != region or authorization.service != SERVICE:
+        raise SignatureError(
+            _("This credential is for %(region)s/%(service)s; this server is %(expected)s.")
+            % {"region": authorization.region, "service": authorization.service, "expected": f"{region}/{SERVICE}"},
+            "credential_scope_mismatch",
+        )
+    if authorization.date != request_time.strftime("%Y%m%d"):
+        raise SignatureError(_("The credential's date is not the date of X-Amz-Date."), "credential_scope_mismatch")
+    if abs(now - request_time) > CLOCK_SKEW:
+        raise SignatureError(
+            _("The request was signed at %(signed)s, more than 5 minutes from the server's time %(now)s.")
+            % {"signed": request_time.strftime(DATE_FORMAT), "now": now.strftime(DATE_FORMAT)},
+            "request_time_skewed",
+        )
+
+
+def request_time(request: SignedRequest) -> datetime:
+    """Return the signing time the client put in X-Amz-Date, or raise SignatureError."""
+    value = request.headers.get("x-amz-date", "")
+    if AMZ_DATE.fullmatch(value) is None:
+        raise SignatureError(_("Send X-Amz-Date as YYYYMMDDTHHMMSSZ (UTC)."), "date_missing")
+    try:
+        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise SignatureError(_("Send X-Amz-Date as YYYYMMDDTHHMMSSZ (UTC)."), "date_missing") from None
+
+
+def check_signed_headers(authorization: Authorization, request: SignedRequest) -> None:
+    """Refuse a signature that leaves out host or x-amz-date, or names a header that did not arrive."""
+    if "host" not in authorization.signed_headers:
+        raise SignatureError(
+            _("Sign the Host header: without it, a signature for another site would pass here."), "host_not_signed"
+        )
+    if "x-amz-date" not in authorization.signed_headers:
+        raise SignatureError(
+            _("Sign the X-Amz-Date header: without it, the request's age cannot be trusted."), "date_not_signed"
+        )
+    missing = [name for name in authorization.signed_headers if name not in request.headers]
+    if missing:
+        raise SignatureError(
+            _("A signed header did not arrive: %(names)s.") % {"names": ", ".join(missing)}, "signed_header_missing"
+        )
+
+
+def payload_hash(request: SignedRequest) -> str:
+    """Return the body's SHA-256; refuse an X-Amz-Content-SHA256 that does not match the body that arrived."""
+    actual = hashlib.sha256(request.body).hexdigest()
+    claimed = request.headers.get("x-amz-content-sha256")
+    if claimed is None:
+        return actual
+    if claimed == UNSIGNED_PAYLOAD or SHA256_HEX.fullmatch(claimed) is None:
+        raise SignatureError(_("X-Amz-Content-SHA256 must be the body's SHA-256 in hex."), "payload_hash_invalid")
+    if not hmac.compare_digest(claimed, actual):
+        raise SignatureError(
+            _("The body is not the one that was signed: its SHA-256 differs from X-Amz-Content-SHA256."),
+            "payload_hash_mismatch",
+            payload_hash_received=claimed,
+            payload_hash_computed=actual,
+        )
+    return actual
+
+
+def canonical_uri(path: str) -> str:
+    """Return the path as SigV4 signs it: dot segments and empty segments removed, then URI-encoded twice.
+
+    Every AWS service but S3 encodes the path twice: SDKs encode the path they send, and
+    encode that again to sign it. ``path`` is the decoded path Django routed, so it is
+    encoded here twice as well. Dot segments go as botocore removes them.
+    """
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment and segment != ".":
+            segments.append(segment)
+    normalized = "/" + "/".join(segments)
+    if path.endswith("/") and segments:
+        normalized += "/"
+    return _uri_encode(_uri_encode(normalized, keep_slash=True), keep_slash=True)
+
+
+def canonical_query(query_string: str) -> str:
+    """Return the query as SigV4 signs it: each name and value URI-encoded, sorted by name, then value."""
+    pairs = []
+    for item in query_string.split("&"):
+        if not item:
+            continue
+        name, _equals, value = item.partition("=")
+        pairs.append((_uri_encode(unquote(name)), _uri_encode(unquote(value))))
+    return "&".join(f"{name}={value}" for name, value in sorted(pairs))
+
+
+def canonical_headers(authorization: Authorization, request: SignedRequest) -> str:
+    """Return ``name:value`` lines of the signed headers, values trimmed and inner spaces squeezed."""
+    return "".join(f"{name}:{' '.join(request.headers[name].split())}\n" for name in authorization.signed_headers)
+
+
+def canonical_request(authorization: Authorization, request: SignedRequest, body_hash: str) -> str:
+    """Return the canonical request: the text both sides hash, line by line."""
+    return "\n".join(
+        [
+            request.method,
+            canonical_uri(request.path),
+            canonical_query(request.query_string),
+            canonical_headers(authorization, request),
+            ";".join(authorization.signed_headers),
+            body_hash,
+        ]
+    )
+
+
+def string_to_sign(authorization: Authorization, amz_date: str, canonical: str) -> str:
+    """Return the string to sign: the algorithm, the time, the credential scope, the canonical request's hash."""
+    return "\n".join([ALGORITHM, amz_date, authorization.scope, hashlib.sha256(canonical.encode()).hexdigest()])
+
+
+def signing_key(secret: str, *, date: str, region: str, service: str) -> bytes:
+    """Return the key derived from the secret, one HMAC per part of the scope: a leak is worth one day, region and service."""
+    key = _hmac(f"AWS4{secret}".encode(), date)
+    for part in (region, service, TERMINATOR):
+        key = _hmac(key, part)
+    return key
+
+
+def signature(secret: str, authorization: Authorization, to_sign: str) -> str:
+    """Return the hex signature of ``to_sign`` under the key derived for ``authorization``'s scope."""
+    key = signing_key(secret, date=authorization.date, region=authorization.region, service=authorization.service)
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def verify(authorization: Authorization, request: SignedRequest, secret: str) -> None:
+    """Refuse ``request`` unless ``authorization``'s signature is what ``secret`` gives for it.
+
+    Call after ``check_scope`` and ``check_signed_headers``. A mismatch carries the server's
+    canonical request and string to sign, as AWS does, so the client can find what differs
+    from its own: a MAC says only "not equal", never where.
+    """
+    canonical = canonical_request(authorization, request, payload_hash(request))
+    to_sign = string_to_sign(authorization, request.headers["x-amz-date"], canonical)
+    expected = signature(secret, authorization, to_sign)
+    if not hmac.compare_digest(expected, authorization.signature):
+        raise SignatureError(
+            _(
+                "The signature does not match: the request changed after signing (body, path, query or a signed "
+                "header), or the secret is not this key's. Compare your canonical request with ours."
+            ),
+            "signature_mismatch",
+            canonical_request=canonical,
+            string_to_sign=to_sign,
+        )
+
+
+def _hmac(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+
+
+def _uri_encode(value: str, *, keep_slash: bool = False) -> str:
+    # RFC 3986 unreserved characters stay; everything else is %XX in upper case, as SigV4 requires.
+    return quote(value, safe="-_.~/" if keep_slash else "-_.~")

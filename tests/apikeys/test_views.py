@@ -1,0 +1,145 @@
+"""Where staff create API keys: the page under the profile, the admin, and create_api_key."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from apikeys.models import ApiKey
+from tests.apikeys.signing import signed_call
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/accounts/me/api-keys/"
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("editor", is_staff=True)
+
+
+def test_page_is_under_the_profile_and_named():
+    assert reverse("apikeys:key_list") == PAGE
+
+
+def test_profile_links_the_page_for_staff_only(client, staff, author):
+    client.force_login(author)
+    assert PAGE not in client.get(reverse("accounts:profile")).content.decode()
+    client.force_login(staff)
+    assert PAGE in client.get(reverse("accounts:profile")).content.decode()
+
+
+def test_non_staff_get_403_and_visitors_the_login(client, author):
+    assert client.get(PAGE).status_code == 302
+    client.force_login(author)
+    assert client.get(PAGE).status_code == 403
+    assert client.post(PAGE, {"username": "author", "scopes": ["posts:write"], "days": 30}).status_code == 403
+    assert not ApiKey.objects.exists()
+
+
+def test_staff_create_a_key_and_see_its_secret_once(client, staff, bot):
+    client.force_login(staff)
+    response = client.post(PAGE, {"username": "bot", "scopes": ["posts:read", "posts:write"], "days": 7})
+    key = ApiKey.objects.get()
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert key.key_id in page and key.secret in page
+    assert (key.user, key.scope_list) == (bot, ["posts:read", "posts:write"])
+    again = client.get(PAGE).content.decode()
+    assert key.key_id in again and key.secret not in again
+
+
+def test_the_created_secret_signs_requests(client, staff, bot, post):
+    client.force_login(staff)
+    client.post(PAGE, {"username": "bot", "scopes": ["posts:read"], "days": 7})
+    key = ApiKey.objects.get()
+    client.logout()
+    assert signed_call(client, "GET", "/api/posts/", key_id=key.key_id, secret=key.secret).status_code == 200
+
+
+def test_an_unknown_user_or_no_scope_is_a_form_error(client, staff):
+    client.force_login(staff)
+    for data in ({"username": "nobody", "scopes": ["posts:read"], "days": 7}, {"username": "editor", "days": 7}):
+        assert client.post(PAGE, data).status_code == 200
+    assert not ApiKey.objects.exists()
+
+
+def test_staff_revoke_a_key_and_it_stops_signing(client, staff, make_key, post):
+    key, secret = make_key("posts:read")
+    client.force_login(staff)
+    response = client.post(reverse("apikeys:key_revoke", args=[key.pk]))
+    assert response.status_code == 302
+    client.logout()
+    answer = signed_call(client, "GET", "/api/posts/", key_id=key.key_id, secret=secret)
+    assert answer.json()["code"] == "api_key_revoked"
+
+
+def test_page_shows_the_last_refused_request_beside_the_servers_canonical_request(client, staff, make_key):
+    key, _secret = make_key("posts:read")
+    signed_call(client, "GET", "/api/posts/", key_id=key.key_id, secret="wrong", query="page=1")
+    client.force_login(staff)
+    page = client.get(PAGE).content.decode()
+    assert "signature_mismatch" in page
+    assert 'class="sigv4-received"' in page and 'class="sigv4-canonical"' in page
+    assert "host;x-amz-date" in page
+
+
+def test_admin_adds_a_key_showing_the_secret_once_in_a_message(client, django_user_model, bot):
+    admin = django_user_model.objects.create_superuser("root", password="x")
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:apikeys_apikey_add"),
+        {"username": "bot", "scopes": ["comments:write"], "days": 3, "label": "deploy"},
+        follow=True,
+    )
+    key = ApiKey.objects.get()
+    assert key.secret in response.content.decode()
+    assert (key.user, key.scope_list, key.label) == (bot, ["comments:write"], "deploy")
+    assert client.get(reverse("admin:apikeys_apikey_change", args=[key.pk])).status_code == 200
+    assert key.secret not in client.get(reverse("admin:apikeys_apikey_changelist")).content.decode()
+
+
+def test_create_api_key_prints_the_key_id_and_the_secret_on_two_lines(bot):
+    out = StringIO()
+    call_command("create_api_key", "--user", "bot", "--scopes", "posts:write,comments:write", "--days", "5", stdout=out)
+    key_id, secret = out.getvalue().splitlines()
+    key = ApiKey.objects.get(key_id=key_id)
+    assert (key.secret, key.scope_list) == (secret, ["comments:write", "posts:write"])
+    assert key_id.startswith("AKB") and len(key_id) == 20
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--user", "nobody", "--scopes", "posts:read"],
+        ["--user", "bot", "--scopes", "posts:delete"],
+        ["--user", "bot", "--scopes", "posts:read", "--days", "0"],
+    ],
+)
+def test_create_api_key_refuses_unknown_users_scopes_and_lifetimes(bot, args):
+    with pytest.raises(CommandError):
+        call_command("create_api_key", *args, stdout=StringIO())
+    assert not ApiKey.objects.exists()
+
+
+def test_the_secret_is_encrypted_at_rest(make_key):
+    key, secret = make_key("posts:read")
+    stored = ApiKey.objects.values_list("secret_encrypted", flat=True).get()
+    assert secret not in stored and key.secret == secret
+
+
+def test_non_staff_cannot_revoke(client, author, make_key):
+    key, _secret = make_key("posts:read")
+    client.force_login(author)
+    assert client.post(reverse("apikeys:key_revoke", args=[key.pk])).status_code == 403
+    key.refresh_from_db()
+    assert key.revoked_at is None
+
+
+def test_admin_revoke_action_revokes_the_selected_keys(client, django_user_model, make_key):
+    key, _secret = make_key("posts:read")
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    client.post(reverse("admin:apikeys_apikey_changelist"), {"action": "revoke", "_selected_action": [key.pk]})
+    key.refresh_from_db()
+    assert key.revoked_at is not None
