@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 class MembersServer(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False  # an idle keep-alive connection must not hold up a shutdown
 
     def __init__(self, address: tuple[str, int]) -> None:
         self.lock = threading.Lock()

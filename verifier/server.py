@@ -21,6 +21,7 @@ class VerifierServer(ThreadingHTTPServer):
     """ThreadingHTTPServer holding one verifier; beyond MAX_CONNECTIONS it closes new connections at once."""
 
     daemon_threads = True
+    block_on_close = False  # an idle keep-alive connection must not hold up a shutdown
     log_requests = False
 
     def __init__(self, address: tuple[str, int], verifier: AccessTokenVerifier) -> None:
