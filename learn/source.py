@@ -9,7 +9,7 @@ from django.conf import settings
 # Only the project's own code and docs, by name: no dotfiles, no var/ (dev keys), no
 # migrations, no path with "..". Everything listed here is meant to be read by learners.
 SHOWN_FILES = re.compile(
-    r"(?:accounts|blog|config|kakao_sandbox|learn)/[a-z_]+\.py"
+    r"(?:accounts|blog|config|kakao_sandbox|learn|verifier)/[a-z_]+\.py"
     r"|static/learn/[a-z_]+\.(?:js|css)"
     r"|docs/[a-z_-]+(?:\.ko)?\.md"
     r"|scripts/[a-z_-]+\.sh"

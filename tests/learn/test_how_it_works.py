@@ -21,6 +21,8 @@ SECTIONS = [
     "access-refresh",
     "storage",
     "load-balancer",
+    "verifier",
+    "authorizer-cache",
     "compare",
 ]
 TITLES = {
