@@ -1,7 +1,9 @@
 """The verifier's keys come from the blog's JWKS over HTTP, are kept, and survive the blog going away."""
 
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -126,3 +128,19 @@ def test_any_jwks_answer_gives_keys_or_a_connection_error(fake_jwks, body):
         assert type(error).__name__ in {"PyJWKClientConnectionError", "PyJWKClientError"}, repr(error)
     else:
         assert keys
+
+
+def test_simultaneous_first_requests_fetch_the_key_set_once(shared_blog, jwks_fetches):
+    verifier = make_verifier(shared_blog.jwks_url)
+    tokens = [forge(access_claims(user_id=number)) for number in range(8)]
+    start = threading.Barrier(len(tokens))
+
+    def verify(token: str) -> str:
+        start.wait()
+        return verifier.verify(token).user_id
+
+    with ThreadPoolExecutor(len(tokens)) as pool:
+        users = list(pool.map(verify, tokens))
+
+    assert users == [str(number) for number in range(8)]
+    assert len(jwks_fetches) == 1
