@@ -8,6 +8,11 @@
 #   scripts/cluster.sh stop DIR    stop what start started
 #   scripts/cluster.sh nginx-conf DIR PORT UPSTREAM...   only write DIR/nginx/nginx.conf (for tests)
 #
+# Beside the blog, nginx protects a second service, /members/ (python -m verifier.members_demo),
+# with auth_request to the token verifier (python -m verifier), which knows only the blog's
+# JWKS URL; nginx caches the verifier's yes for AUTHORIZER_RESULT_TTL_SECONDS (default 300,
+# 0 = off), as API Gateway caches a Lambda authorizer's policy (docs/production.md).
+#
 # Environment: CLUSTER_INSTANCES (default 2), CLUSTER_PORT (nginx; default a free port),
 # WEB_CONCURRENCY (gunicorn workers per instance, default 1), CLUSTER_REDIS=1 (a Redis of
 # its own as the shared cache, instead of the database's cache table). Other variables the
@@ -53,6 +58,8 @@ stop() {
   local dir=$1 file
   [ -d "$dir" ] || return 0
   stop_pidfile "$dir/nginx.pid" QUIT
+  stop_pidfile "$dir/verifier.pid" TERM
+  stop_pidfile "$dir/members.pid" TERM
   for file in "$dir"/app*.pid; do stop_pidfile "$file" INT; done  # gunicorn: INT is a quick shutdown
   stop_pidfile "$dir/sandbox.pid" TERM
   stop_pidfile "$dir/redis.pid" TERM
@@ -88,8 +95,85 @@ sys.exit(1)
 EOF
 }
 
+# The members-only service behind the authorizer, when VERIFIER_UPSTREAM and MEMBERS_UPSTREAM
+# (host:port) are set. auth_request asks /_authorizer (the verifier) first; its 200 lets the
+# request through with the X-User-* headers it named, 401 refuses it (auth_request passes the
+# verifier's WWW-Authenticate on to the client). Those headers are set
+# here, so whatever a client sent under the same names never reaches the service.
+write_authorizer_conf() {
+  local dir=$1 ttl=${AUTHORIZER_RESULT_TTL_SECONDS:-300}
+  [[ $ttl =~ ^[0-9]+$ ]] || { echo "AUTHORIZER_RESULT_TTL_SECONDS must be a number of seconds" >&2; exit 2; }
+  echo "  upstream verifier {"
+  echo "    server $VERIFIER_UPSTREAM;"
+  echo "    keepalive 16;"
+  echo "  }"
+  echo "  upstream members {"
+  echo "    server $MEMBERS_UPSTREAM;"
+  echo "    keepalive 16;"
+  echo "  }"
+  # HIT: nginx answered from its cache; MISS: it asked the verifier (nginx also says EXPIRED,
+  # STALE... for entries it had; with the cache off every call asks).
+  echo "  map \$authorizer_cache \$authorizer_cache_header {"
+  echo "    HIT HIT;"
+  echo "    default MISS;"
+  echo "  }"
+  if [ "$ttl" -gt 0 ]; then
+    # Keyed on the whole Authorization header: the same token gets the same answer until the
+    # entry ends, whether the user logged out meanwhile or not (the revocation lag).
+    echo "  proxy_cache_path $dir/nginx/authorizer-cache levels=1:2 keys_zone=authorizer:1m max_size=16m inactive=${ttl}s use_temp_path=off;"
+  fi
+}
+
+write_authorizer_locations() {
+  local ttl=${AUTHORIZER_RESULT_TTL_SECONDS:-300}
+  echo "    location /members/ {"
+  echo "      auth_request /_authorizer;"
+  echo "      auth_request_set \$authorizer_user_id \$upstream_http_x_user_id;"
+  echo "      auth_request_set \$authorizer_roles \$upstream_http_x_user_roles;"
+  echo "      auth_request_set \$authorizer_cache \$upstream_cache_status;"
+  echo "      add_header X-Authorizer-Cache \$authorizer_cache_header always;"
+  # The verifier cannot judge (no keys, or it is down): 503, never nginx's 500.
+  echo "      error_page 500 502 504 =503 @authorizer_unavailable;"
+  # A proxy_set_header here replaces all of the server's: repeat the keep-alive one.
+  echo "      proxy_set_header Connection \"\";"
+  echo "      proxy_set_header Host \$http_host;"
+  echo "      proxy_set_header X-User-Id \$authorizer_user_id;"
+  echo "      proxy_set_header X-User-Roles \$authorizer_roles;"
+  echo "      proxy_set_header Authorization \"\";  # the service needs no token: it has the verified user"
+  echo "      proxy_pass http://members;"
+  echo "    }"
+  echo "    location /public/ {"
+  echo "      proxy_pass http://members;"
+  echo "    }"
+  echo "    location = /_authorizer {"
+  echo "      internal;"
+  echo "      proxy_pass http://verifier/authorize;"
+  echo "      proxy_pass_request_body off;"
+  echo "      proxy_set_header Connection \"\";"
+  echo "      proxy_set_header Content-Length \"\";"
+  echo "      proxy_set_header Authorization \$http_authorization;"
+  echo "      proxy_connect_timeout 1s;"
+  echo "      proxy_read_timeout 5s;"
+  if [ "$ttl" -gt 0 ]; then
+    echo "      proxy_cache authorizer;"
+    echo "      proxy_cache_key \$http_authorization;"
+    # Only a yes is kept; a refusal is asked again (and is cheap: no key fetch, no database).
+    echo "      proxy_cache_valid 200 ${ttl}s;"
+    echo "      proxy_ignore_headers Cache-Control Expires Set-Cookie X-Accel-Expires;"
+    # Many requests with one new token at once: one asks the verifier, the others wait for its answer.
+    echo "      proxy_cache_lock on;"
+  fi
+  echo "    }"
+  echo "    location @authorizer_unavailable {"
+  echo "      default_type application/json;"
+  echo "      add_header Retry-After 5 always;"
+  echo "      return 503 '{\"error\": \"authorizer_unavailable\"}';"
+  echo "    }"
+}
+
 write_nginx_conf() {
   local dir=$1 port=$2; shift 2
+  local members=${VERIFIER_UPSTREAM:+${MEMBERS_UPSTREAM:+1}}
   mkdir -p "$dir/nginx"
   {
     echo "worker_processes 1;"
@@ -106,6 +190,7 @@ write_nginx_conf() {
     for upstream in "$@"; do echo "    server $upstream max_fails=3 fail_timeout=5s;"; done
     echo "    keepalive 32;"
     echo "  }"
+    [ -z "$members" ] || write_authorizer_conf "$dir"
     echo "  server {"
     echo "    listen 127.0.0.1:$port;"
     echo "    proxy_http_version 1.1;"
@@ -126,6 +211,7 @@ write_nginx_conf() {
     echo "      proxy_pass http://blog;"
     echo "      proxy_next_upstream off;"
     echo "    }"
+    [ -z "$members" ] || write_authorizer_locations
     echo "  }"
     echo "}"
   } >"$dir/nginx/nginx.conf"
@@ -205,13 +291,28 @@ start() {
     upstreams+=("127.0.0.1:$port")
     echo "INSTANCE_app$i=http://127.0.0.1:$port" >>"$dir/cluster.env"
   done
-  write_nginx_conf "$dir" "$nginx_port" "${upstreams[@]}"
+  # The verifier knows the blog only by its JWKS URL (through nginx, like any outside service).
+  local verifier_port members_port
+  verifier_port=$(free_port)
+  members_port=$(free_port)
+  spawn "$dir" verifier "$PY" -m verifier --jwks-url "$site/.well-known/jwks.json" --issuer "$site" \
+    ${JWT_AUDIENCE:+--audience "$JWT_AUDIENCE"} --port "$verifier_port"
+  spawn "$dir" members "$PY" -m verifier.members_demo --port "$members_port"
+  {
+    echo "VERIFIER_URL=http://127.0.0.1:$verifier_port"
+    echo "MEMBERS_URL=http://127.0.0.1:$members_port"
+    echo "AUTHORIZER_RESULT_TTL_SECONDS=${AUTHORIZER_RESULT_TTL_SECONDS:-300}"
+  } >>"$dir/cluster.env"
+  VERIFIER_UPSTREAM="127.0.0.1:$verifier_port" MEMBERS_UPSTREAM="127.0.0.1:$members_port" \
+    write_nginx_conf "$dir" "$nginx_port" "${upstreams[@]}"
   spawn "$dir" nginx "$NGINX" -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log" -g "daemon off;"
 
   wait_until_up sandbox "$sandbox/oauth/authorize" "$dir/sandbox.log"
   for i in $(seq "$instances"); do
     wait_until_up "app$i" "http://${upstreams[$((i - 1))]}/accounts/login/" "$dir/app$i.log"
   done
+  wait_until_up verifier "http://127.0.0.1:$verifier_port/authorize" "$dir/verifier.log"
+  wait_until_up members "http://127.0.0.1:$members_port/public/" "$dir/members.log"
   wait_until_up nginx "$site/accounts/login/" "$dir/nginx/error.log"
 }
 
@@ -238,6 +339,8 @@ case ${1:-} in
     echo "Blog through nginx:   $(sed -n 's/^SITE_URL=//p' "$dir/cluster.env")/"
     grep '^INSTANCE_' "$dir/cluster.env" | sed 's/^INSTANCE_\(.*\)=/Instance \1:        /'
     echo "Kakao sandbox:        $(sed -n 's/^SANDBOX_URL=//p' "$dir/cluster.env")/ (not the real Kakao)"
+    echo "Members only:         $(sed -n 's/^SITE_URL=//p' "$dir/cluster.env")/members/ (Authorization: Bearer <access token>;" \
+      "verifier answers cached $(sed -n 's/^AUTHORIZER_RESULT_TTL_SECONDS=//p' "$dir/cluster.env") s)"
     echo "Logs under $dir. Press Ctrl-C to stop everything."
     while true; do sleep 3600 & wait $!; done
     ;;

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 
-from tests.ports import wait_until_listening
+from tests.ports import free_port, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cluster.sh"
@@ -45,6 +45,9 @@ class Cluster:
     client_id: str = ""
     redirect_uri: str = ""
     instances: dict[str, str] = field(default_factory=dict)
+    verifier_url: str = ""  # python -m verifier, nginx's authorizer for /members/
+    members_url: str = ""  # python -m verifier.members_demo, reached directly only for its /_seen count
+    authorizer_ttl: int = 0
 
     @classmethod
     def start(cls, **env: str) -> "Cluster":
@@ -70,6 +73,9 @@ class Cluster:
         cluster.client_id = values["KAKAO_CLIENT_ID"]
         cluster.redirect_uri = values["KAKAO_REDIRECT_URI"]
         cluster.instances = {k.removeprefix("INSTANCE_"): v for k, v in values.items() if k.startswith("INSTANCE_")}
+        cluster.verifier_url = values["VERIFIER_URL"]
+        cluster.members_url = values["MEMBERS_URL"]
+        cluster.authorizer_ttl = int(values["AUTHORIZER_RESULT_TTL_SECONDS"])
         return cluster
 
     def stop(self) -> None:
@@ -89,6 +95,28 @@ class Cluster:
         # cluster.sh starts each instance in a session of its own: its process group is the instance.
         os.killpg(pid, signal.SIGKILL)
         _wait_until_gone(processes, what=name)
+
+    def start_extra_instance(self, name: str, **env: str) -> "ExtraInstance":
+        """Start one more gunicorn on the cluster's database, outside nginx, with some settings changed."""
+        port = free_port()
+        log = open(self.directory / f"{name}.log", "w")  # noqa: SIM115 - the process writes to it until stopped
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "config/gunicorn.py",
+             "--bind", f"127.0.0.1:{port}", "config.wsgi"],
+            cwd=ROOT,
+            env={**os.environ, **self.environment(), "INSTANCE_NAME": name, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        wait_until_listening(port, what=name, process=process, seconds=60)
+        return ExtraInstance(f"http://127.0.0.1:{port}", process)
+
+    def stop_verifier(self) -> None:
+        """Stop the token verifier nginx asks about /members/, and wait until it is gone."""
+        pid = int((self.directory / "verifier.pid").read_text())
+        os.kill(pid, signal.SIGTERM)  # started in the background by cluster.sh, it ignores SIGINT
+        _wait_until_gone([pid], what="verifier")
 
     def pid(self, name: str) -> int:
         return int((self.directory / f"{name}.pid").read_text())
@@ -159,6 +187,16 @@ class Cluster:
             timeout=30,
         )
         wait_until_listening(port, what="redis", seconds=15)
+
+
+@dataclass
+class ExtraInstance:
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
 
 
 def _pg_bin() -> Path:

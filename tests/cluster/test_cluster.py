@@ -5,28 +5,44 @@ instances run in production mode (DEBUG=0), so the Kakao sandbox is a process of
 The tests only speak HTTP, as a browser or an API client would. The last test stops an
 instance, so it stays last.
 
+The members-only service behind the token verifier has its answers cached for
+AUTHORIZER_TTL seconds; its tests wait for entries to end (about 10 s in all).
+
 The cluster brings its own PostgreSQL, so it runs once: CLUSTER_TESTS=0 skips it (.ci/run
 sets it for its second, PostgreSQL pass).
 """
 
 import os
+import time
 
 import pytest
 import requests
 
-from tests.cluster.cluster import Cluster, ClusterUnavailable, api_login, browser_login, instance_of
+from tests.cluster.cluster import (
+    Cluster,
+    ClusterUnavailable,
+    api_login,
+    browser_login,
+    exchange_kakao_code,
+    instance_of,
+    kakao_code,
+)
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CLUSTER_TESTS") == "0", reason="CLUSTER_TESTS=0: the cluster test already ran in another pass"
 )
 
 API_AUTH_LIMIT = 20  # per hour, so no window boundary falls inside a test
+# Short, so the revocation-lag tests see cache entries end; production's default is 300.
+AUTHORIZER_TTL = 5
 
 
 @pytest.fixture(scope="module")
 def cluster():
     try:
-        running = Cluster.start(RATE_LIMIT_API_AUTH=f"{API_AUTH_LIMIT}/h")
+        running = Cluster.start(
+            RATE_LIMIT_API_AUTH=f"{API_AUTH_LIMIT}/h", AUTHORIZER_RESULT_TTL_SECONDS=str(AUTHORIZER_TTL)
+        )
     except ClusterUnavailable as error:
         pytest.skip(f"the cluster cannot run here: {error}")
     yield running
@@ -146,6 +162,128 @@ def test_static_files_are_served_compressed_with_far_future_caching(cluster):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert "max-age=315360000" in response.headers["Cache-Control"]
+
+
+# nginx's auth_request to the token verifier (python -m verifier), its answers cached.
+
+
+def members(cluster: Cluster, token: str | None = None, **headers: str) -> requests.Response:
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return requests.get(f"{cluster.site_url}/members/page", headers=headers, timeout=10)
+
+
+def seen_by_members(cluster: Cluster) -> dict:
+    return requests.get(f"{cluster.members_url}/_seen", timeout=10).json()
+
+
+def test_first_members_call_asks_the_verifier_and_later_ones_hit_the_cache(cluster):
+    login = api_login(cluster)
+
+    answers = [members(cluster, login["access"]) for _ in range(3)]
+
+    assert [(a.status_code, a.headers["X-Authorizer-Cache"]) for a in answers] == [
+        (200, "MISS"),
+        (200, "HIT"),
+        (200, "HIT"),
+    ]
+    assert {a.json()["user_id"] for a in answers} == {str(login["user"]["id"])}
+
+
+def test_refused_token_is_401_every_time_and_never_cached_as_success(cluster, access_token):
+    header, payload, _signature = access_token.split(".")
+    forged = f"{header}.{payload}.{'A' * 342}"  # our real header and claims, a made-up signature
+
+    answers = [members(cluster, forged) for _ in range(3)]
+
+    assert [(a.status_code, a.headers["X-Authorizer-Cache"]) for a in answers] == [(401, "MISS")] * 3
+    assert 'error="invalid_token"' in answers[0].headers["WWW-Authenticate"]
+
+
+def test_members_service_never_sees_a_request_without_a_verified_user(cluster, access_token):
+    before = seen_by_members(cluster)
+    unverified = [
+        members(cluster),
+        members(cluster, X_User_Id="1", X_User_Roles="staff"),
+        members(cluster, **{"X-User-Id": "1", "X-User-Roles": "staff"}),
+        members(cluster, "not.a.jwt", **{"X-User-Id": "1"}),
+        members(cluster, **{"Authorization": "Basic dXNlcjpwYXNz", "x-user-id": "1"}),
+    ]
+    verified = members(cluster, access_token, **{"X-User-Id": "999", "X-User-Roles": "staff"})
+    after = seen_by_members(cluster)
+
+    assert [a.status_code for a in unverified] == [401] * len(unverified)
+    assert verified.status_code == 200
+    assert verified.json()["roles"] == []  # the client's X-User-Roles never got through
+    assert verified.json()["user_id"] != "999"
+    assert after == {"members_requests": before["members_requests"] + 1, "without_user": 0}
+
+
+def test_after_logout_the_access_token_is_still_accepted_until_it_expires(cluster):
+    login = api_login(cluster)
+    first = members(cluster, login["access"])
+
+    logout = requests.post(f"{cluster.site_url}/api/auth/logout/", json={"refresh": login["refresh"]}, timeout=10)
+    refresh = requests.post(
+        f"{cluster.site_url}/api/auth/token/refresh/", json={"refresh": login["refresh"]}, timeout=10
+    )
+    cached = members(cluster, login["access"])
+    time.sleep(cluster.authorizer_ttl + 1)
+    asked_again = members(cluster, login["access"])
+
+    assert (first.status_code, first.headers["X-Authorizer-Cache"]) == (200, "MISS")
+    assert logout.status_code in {204, 205} and refresh.status_code == 401  # the blog knows it is over
+    assert (cached.status_code, cached.headers["X-Authorizer-Cache"]) == (200, "HIT")
+    # The cache entry ended, but the verifier has no database: the unexpired token still passes.
+    assert (asked_again.status_code, asked_again.headers["X-Authorizer-Cache"]) == (200, "MISS")
+
+
+def test_a_cached_answer_outlives_the_token_until_the_cache_entry_ends(cluster):
+    lifetime = 2
+    short_lived = cluster.start_extra_instance("short-lived-tokens", JWT_ACCESS_TOKEN_LIFETIME=str(lifetime))
+    try:
+        code = kakao_code(
+            sandbox_url=cluster.sandbox_url, client_id=cluster.client_id, redirect_uri=cluster.redirect_uri
+        )
+        login = exchange_kakao_code(short_lived.url, code).json()
+        expires_at = time.time() + lifetime
+        first = members(cluster, login["access"])
+        cached_until = time.time() + cluster.authorizer_ttl
+        requests.post(f"{short_lived.url}/api/auth/logout/", json={"refresh": login["refresh"]}, timeout=10)
+
+        sleep_until(expires_at + 1)
+        blog = requests.get(f"{short_lived.url}/api/me/", headers=bearer(login["access"]), timeout=10)
+        expired_but_cached = members(cluster, login["access"])
+        sleep_until(cached_until + 1)
+        after_the_entry = members(cluster, login["access"])
+    finally:
+        short_lived.stop()
+
+    assert (first.status_code, first.headers["X-Authorizer-Cache"]) == (200, "MISS")
+    assert blog.status_code == 401  # the blog refuses the expired token...
+    assert (expired_but_cached.status_code, expired_but_cached.headers["X-Authorizer-Cache"]) == (
+        200,
+        "HIT",
+    )  # ...nginx does not
+    assert (after_the_entry.status_code, after_the_entry.headers["X-Authorizer-Cache"]) == (401, "MISS")
+
+
+def sleep_until(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.time()))
+
+
+def test_verifier_down_is_503_for_new_tokens_while_cached_answers_still_pass(cluster, access_token):
+    fresh = api_login(cluster)["access"]
+    assert members(cluster, access_token).status_code == 200  # now in the cache
+
+    cluster.stop_verifier()
+    cached = members(cluster, access_token)
+    unknown = members(cluster, fresh)
+
+    assert cached.status_code == 200
+    assert unknown.status_code == 503
+    assert unknown.json() == {"error": "authorizer_unavailable"}
+    assert unknown.headers["Retry-After"] == "5"
 
 
 def test_requests_keep_succeeding_through_nginx_when_one_instance_stops(cluster, access_token):

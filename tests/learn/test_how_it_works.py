@@ -22,6 +22,8 @@ SECTIONS = [
     "access-refresh",
     "storage",
     "load-balancer",
+    "verifier",
+    "authorizer-cache",
     "compare",
     "sigv4",
 ]
