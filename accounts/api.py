@@ -15,7 +15,7 @@ from accounts.serializers import (
     kakao_login_serializer,
     user_data,
 )
-from tokens.api import ERROR, TokenEndpoint
+from tokens.api import ERROR, NoStore, TokenEndpoint
 from tokens.authentication import ACCOUNT_GONE, refuse, www_authenticate
 from tokens.families import issue_tokens
 
@@ -62,7 +62,7 @@ class KakaoLoginView(TokenEndpoint):
         return Response({"access": pair.access, "refresh": pair.refresh, "user": _user_data(request, user.pk)})
 
 
-class MeView(APIView):
+class MeView(NoStore, APIView):
     @extend_schema(responses={200: UserSerializer, 401: ERROR})
     def get(self, request: Request) -> Response:
         """Return your account."""

@@ -20,6 +20,7 @@ from apikeys.permissions import HasApiKeyScope
 from config.api import BoundedJSONParser
 from config.text import StrictCharField
 from tokens import families
+from tokens.api import NoStore
 
 
 class IntrospectionSerializer(serializers.Serializer):
@@ -40,7 +41,7 @@ IntrospectionResponse = inline_serializer(
 )
 
 
-class IntrospectView(APIView):
+class IntrospectView(NoStore, APIView):
     authentication_classes = [SigV4Authentication]
     permission_classes = [IsAuthenticated, HasApiKeyScope]
     parser_classes = [FormParser, BoundedJSONParser]

@@ -1,6 +1,7 @@
 """The token API: refresh a pair, log out, say who you are, and publish our public keys."""
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -17,7 +18,16 @@ from tokens.tokens import TokenError
 ERROR = inline_serializer("Error", fields={"detail": serializers.CharField(), "code": serializers.CharField()})
 
 
-class TokenEndpoint(APIView):
+class NoStore:
+    """Mark the answer ``Cache-Control: no-store``: it carries tokens or what they say (RFC 6749 section 5.1)."""
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
+class TokenEndpoint(NoStore, APIView):
     """An endpoint that reads its token from the body: no authentication, yet its 401s say Bearer."""
 
     authentication_classes = ()
@@ -54,7 +64,7 @@ class LogoutView(TokenEndpoint):
         return Response(status=204)
 
 
-class WhoAmIView(APIView):
+class WhoAmIView(NoStore, APIView):
     @extend_schema(responses={200: inline_serializer("Claims", fields={"sub": serializers.CharField()}), 401: ERROR})
     def get(self, request: Request) -> Response:
         """Return the verified claims of your access token: all the server knows without a database."""

@@ -55,8 +55,10 @@ class BearerTokenAuthentication(JWTStatelessUserAuthentication):
         return request.META.get("HTTP_AUTHORIZATION", "")
 
     def get_raw_token(self, header: str) -> str | None:
-        scheme, _space, raw_token = header.partition(" ")
-        return raw_token.strip() if scheme.lower() == "bearer" else None
+        parts = header.split(maxsplit=1)  # any whitespace after the scheme, as simplejwt splits
+        if not parts or parts[0].lower() != "bearer":
+            return None
+        return parts[1].strip() if len(parts) == 2 else ""
 
     def authenticate_header(self, request: Request) -> str:
         return www_authenticate(request)

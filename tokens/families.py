@@ -68,7 +68,11 @@ def rotate(refresh_token: str) -> TokenPair:
         )
         if rotated == 1:
             return _pair(family.user, family_id=family.pk, refresh_token=new_token)
-        family.refresh_from_db()  # a parallel request rotated it first: see whether the grace period covers us
+        # A parallel request rotated it first (see whether the grace period covers us), or the
+        # account was deleted meanwhile, and the family with it.
+        family = _family(token)
+        if family is None:
+            raise TokenError(_("This refresh token was revoked. Please log in again."), "token_revoked")
     if family.revoked_at is None and _within_grace_period(family, token["jti"]):
         current = RefreshToken.for_user(family.user)
         current["jti"], current["exp"] = family.current_jti, int(family.expires_at.timestamp())

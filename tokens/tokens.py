@@ -33,7 +33,9 @@ HEADER_TYPES = {ACCESS: "at+jwt", REFRESH: "JWT"}
 ALLOWED_HEADER_FIELDS = frozenset({"alg", "typ", "kid"})
 REQUIRED_CLAIMS = ["iss", "sub", "iat", "exp", "jti", "token_type"]
 MAX_HEADER_LENGTH = 512  # ours is about 100 characters
-MAX_USER_ID_DIGITS = 19  # a 64-bit primary key
+MAX_USER_ID = 2**63 - 1  # a 64-bit primary key, as every database stores it
+# Seconds since 1970 that datetime can hold (up to the year 9999): simplejwt converts exp to one.
+MAX_TIMESTAMP = 253402300799
 NOT_OURS = _("This is not a token issued by this site.")
 INVALID = _("Token is invalid.")
 EXPIRED = _("Token has expired.")
@@ -126,22 +128,29 @@ def check_claim_types(claims: dict[str, Any]) -> None:
     """Refuse claims of a shape we never sign, so that nothing downstream trips on them.
 
     A well-signed token is not necessarily one we issued as it is (an old key, a bug): a
-    list as ``sub`` or a float as ``exp`` would otherwise fail later, as a 500.
+    list as ``sub``, an ``exp`` past the year 9999 or a user id no database stores would
+    otherwise fail later, as a 500. Every claim is a string, an integer or a list of strings.
     """
-    sub, roles = claims["sub"], claims.get("roles", [])
+    sub = claims["sub"]
     shaped = (
-        all(type(claims[name]) is int for name in ("exp", "iat"))
+        all(type(claims[name]) is int and 0 <= claims[name] <= MAX_TIMESTAMP for name in ("exp", "iat"))
         and all(isinstance(claims[name], str) for name in ("jti", "token_type"))
         and isinstance(sub, str)
         and sub.isascii()
         and sub.isdigit()
-        and len(sub) <= MAX_USER_ID_DIGITS
-        and isinstance(roles, list)
-        and all(isinstance(role, str) for role in roles)
+        and 0 < int(sub[:20]) <= MAX_USER_ID
+        and isinstance(claims.get("roles", []), list)
         and isinstance(claims.get("fam", ""), str)
+        and all(_flat(value) for value in claims.values())
     )
     if not shaped:
         raise TokenError(INVALID)
+
+
+def _flat(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return isinstance(value, str | int)
 
 
 # One backend per settings value: building one is cheap, but PyJWT's key objects are cached inside it.
@@ -206,8 +215,8 @@ def verify_access_token(token: str) -> dict[str, Any]:
     claims = _verified_claims(token, _verification_settings())
     if claims["exp"] <= time.time() - jwt_settings().LEEWAY:
         raise TokenError(EXPIRED, "token_expired")
-    # A copy a caller may change (roles included) without changing what the cache holds.
-    return {**claims, "roles": list(claims.get("roles", []))}
+    # A copy a caller may change without changing what the cache holds (claims are flat: lists are the only containers).
+    return {name: list(value) if isinstance(value, list) else value for name, value in claims.items()}
 
 
 def verify_refresh_token(token: str) -> RefreshToken:

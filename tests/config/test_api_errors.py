@@ -182,3 +182,30 @@ def test_the_docs_and_schema_answer_other_methods_with_json_405(client, path, me
 
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "zlib", "hex", "utf-8; charset=rot13"])
+@pytest.mark.parametrize("path", ["/api/auth/token/refresh/", "/api/auth/kakao/", "/api/posts/"])
+def test_json_body_in_a_charset_that_is_no_text_encoding_gets_415(client, path, charset):
+    # generic(): post() would encode the body in that charset itself, on the client side.
+    response = client.generic("POST", path, b'{"refresh": "x"}', content_type=f"application/json; charset={charset}")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_charset"
+
+
+def test_form_post_in_a_charset_that_is_no_text_encoding_gets_the_400_page(client):
+    response = client.generic(
+        "POST", "/i18n/setlang/", b"language=en", content_type="application/x-www-form-urlencoded; charset=rot13"
+    )
+
+    assert response.status_code == 400
+    assert "text/html" in response["Content-Type"]
+
+
+@pytest.mark.parametrize("path", ["/api/auth/token/refresh", "/api/posts", "/api/me"])
+def test_api_post_without_the_trailing_slash_is_a_json_404_not_a_redirect(client, path):
+    response = client.post(path, {"refresh": "x"}, content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

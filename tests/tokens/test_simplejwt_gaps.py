@@ -145,3 +145,67 @@ def test_write_by_an_account_deactivated_since_its_token_names_the_token_invalid
 @given(st.text(st.characters(min_codepoint=32, exclude_categories=("Cs",)), max_size=300))
 def test_any_authorization_header_is_a_401_never_an_error(header):
     assert APIClient().get(WHOAMI, HTTP_AUTHORIZATION=header).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": 253402300800},  # the year 10000: no datetime holds it
+        {"exp": 10**20},
+        {"iat": -1},
+        {"sub": "9223372036854775808"},  # 2**63: no database stores it as a key
+        {"sub": "9" * 19},
+        {"sub": "0"},
+        {"ext": {"roles": []}},
+        {"ext": [["nested"]]},
+    ],
+    ids=str,
+)
+def test_well_signed_token_with_values_no_datetime_or_database_holds_is_a_401(api, changes):
+    response = api.get("/api/me/", **bearer(forge(access_claims(**changes))))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_refresh_while_the_account_is_deleted_meanwhile_is_a_401_not_a_500(api, user, monkeypatch):
+    pair = families.issue_tokens(user)
+    real_family = families._family
+    calls = []
+
+    def account_deleted_between_read_and_write(token):
+        family = real_family(token)
+        if not calls:
+            calls.append(1)
+            type(user).objects.filter(pk=user.pk).delete()
+        return family
+
+    monkeypatch.setattr(families, "_family", account_deleted_between_read_and_write)
+
+    response = api.post("/api/auth/token/refresh/", {"refresh": pair.refresh}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_revoked"
+
+
+@pytest.mark.parametrize("separator", ["\t", "  ", " \t "])
+def test_bearer_followed_by_any_whitespace_is_read_as_bearer(api, user, separator):
+    access_token = families.issue_tokens(user).access
+
+    assert api.get(WHOAMI, HTTP_AUTHORIZATION=f"Bearer{separator}{access_token}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda api, pair: api.post("/api/auth/token/refresh/", {"refresh": pair.refresh}, format="json"),
+        lambda api, pair: api.get(WHOAMI, **bearer(pair.access)),
+        lambda api, pair: api.get("/api/me/", **bearer(pair.access)),
+    ],
+    ids=["refresh", "whoami", "me"],
+)
+def test_answers_that_carry_tokens_or_their_claims_are_never_stored_by_caches(api, user, call):
+    response = call(api, families.issue_tokens(user))
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
