@@ -34,6 +34,9 @@ ATTEMPTS_KEPT = 5
 LOGIN_ERROR_SESSION_KEY = "kakao_login_error"
 # A login page inside a login page's next, inside...: unwrapped this many times at most.
 NEXT_UNWRAP_LIMIT = 5
+# What a failed callback's record keeps of its query, and how much of each value.
+CALLBACK_FIELDS = ("code", "state", "error", "error_description")
+CALLBACK_VALUE_MAX_CHARS = 200
 
 
 def safe_next(url: str | None) -> str:
@@ -145,7 +148,9 @@ def _login_failed(request: HttpRequest, error: KakaoError, *, attempt: dict | No
     """Keep what happened for this browser's flow inspector, then go to an address without the code."""
     logger.warning("Kakao login failed at %s: %s", failed_step, error)
     steps = [flow.step("authorize", url=attempt["authorize_url"])] if attempt else []
-    steps.append(flow.step("callback", query=flow.redact(request.GET.dict())))
+    # The query is the visitor's to choose: only the fields Kakao sends, each cut short.
+    query = {key: request.GET[key][:CALLBACK_VALUE_MAX_CHARS] for key in CALLBACK_FIELDS if key in request.GET}
+    steps.append(flow.step("callback", query=flow.redact(query)))
     flow.save_failed(request.session, steps=steps, failed_step=failed_step, error_code=error.code, answer=str(error))
     request.session[LOGIN_ERROR_SESSION_KEY] = {"code": error.code, "next": attempt["next"] if attempt else "/"}
     return redirect("accounts:login_failed")
