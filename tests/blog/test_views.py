@@ -431,3 +431,9 @@ def test_publish_edit_and_delete_each_say_what_happened(client, author):
     page = client.post(f"/posts/{post.pk}/delete/", follow=True).content.decode()
     assert "“새 글” 글을 삭제했습니다" in page
     assert not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_swagger_ui_links_back_to_the_blog(client):
+    page = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<nav class="swagger-back"' in page and '<a href="/">← 블로그로 돌아가기</a>' in page
+    assert "<style>" not in page  # the CSP allows no inline style
