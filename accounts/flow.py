@@ -1,11 +1,12 @@
 """Record the steps of a user's last login for the flow inspector, secrets shortened.
 
-The record is kept in the cache under the user's id for 30 minutes and is only ever
-shown to that user (accounts.views.flow_inspector).
+The record of a login is kept in the cache under the user's id for 30 minutes and is only ever
+shown to that user (accounts.views.flow_inspector); a failed one, in the browser's session.
 """
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,3 +80,28 @@ def save(*, user_id: int, steps: list[dict[str, Any]]) -> None:
 
 def load(*, user_id: int) -> list[dict[str, Any]]:
     return cache.get(_key(user_id)) or []
+
+
+# A failed login has no user to key it on: it is kept in the browser's own session instead.
+FAILED_SESSION_KEY = "login_flow_failed"
+ANSWER_MAX_CHARS = 300
+
+
+def save_failed(session: Any, *, steps: list[dict[str, Any]], failed_step: str, error_code: str, answer: str) -> None:
+    """Keep this browser's last failed login: the steps it got through, the step that failed, Kakao's answer."""
+    session[FAILED_SESSION_KEY] = {
+        "steps": steps,
+        "failed_step": failed_step,
+        "error_code": error_code,
+        # KakaoError's text names the code and a detail for logs; it never holds a token or secret.
+        "answer": answer[:ANSWER_MAX_CHARS],
+        "at": time.time(),
+    }
+
+
+def load_failed(session: Any) -> dict[str, Any] | None:
+    """Return this browser's last failed login if it is less than 30 minutes old."""
+    record = session.get(FAILED_SESSION_KEY)
+    if not isinstance(record, dict) or time.time() - record.get("at", 0) >= FLOW_TTL_SECONDS:
+        return None
+    return record

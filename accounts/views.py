@@ -4,19 +4,25 @@ import hmac
 import logging
 import secrets
 import time
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import flow, kakao, services
 from accounts.kakao import KakaoError
+from learn.views import explainer_page
+from tokens import cookies
 from tokens.cookies import clear_token_cookies, set_token_cookies
 
 logger = logging.getLogger(__name__)
@@ -25,22 +31,38 @@ logger = logging.getLogger(__name__)
 ATTEMPTS_SESSION_KEY = "kakao_login_attempts"
 ATTEMPT_MAX_AGE = 10 * 60
 ATTEMPTS_KEPT = 5
+# The last failed login of this browser, for the clean error page it is redirected to.
+LOGIN_ERROR_SESSION_KEY = "kakao_login_error"
+# A login page inside a login page's next, inside...: unwrapped this many times at most.
+NEXT_UNWRAP_LIMIT = 5
+# What a failed callback's record keeps of its query, and how much of each value.
+CALLBACK_FIELDS = ("code", "state", "error", "error_description")
+CALLBACK_VALUE_MAX_CHARS = 200
 
 
 def safe_next(url: str | None) -> str:
-    """Return ``url`` if it is a path on this site, else "/" (no open redirects)."""
-    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=set()):
-        return url
+    """Return ``url`` if it is a path on this site, else "/" (no open redirects).
+
+    A ``next`` that is itself a login page is replaced by that page's own ``next``: after
+    logging in, nobody wants to land on the login page again.
+    """
+    login_paths = {reverse(name) for name in ("accounts:login", "accounts:kakao_login", "accounts:login_failed")}
+    for _attempt in range(NEXT_UNWRAP_LIMIT):
+        if not (url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=set())):
+            return "/"
+        parts = urlsplit(url)
+        if parts.path not in login_paths:
+            return url
+        url = parse_qs(parts.query).get("next", [""])[0]
     return "/"
 
 
 @require_GET
 def login_page(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "accounts/login.html",
-        {"next": safe_next(request.GET.get("next")), "sandbox": settings.KAKAO_SANDBOX},
-    )
+    next_url = safe_next(request.GET.get("next"))
+    # return_path: the header's login link and the language switch point at next, not here.
+    context = {"next": next_url, "return_path": next_url, "sandbox": settings.KAKAO_SANDBOX}
+    return render(request, "accounts/login.html", context)
 
 
 @require_GET
@@ -71,6 +93,10 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
     # 1. The state must be one this browser started, and it is used up now, even when
     #    Kakao answered with an error, so a callback can never be replayed.
     attempt = _pop_attempt(request, request.GET.get("state", ""))
+    if attempt is None and request.user.is_authenticated:
+        # A refresh of the callback after logging in: the state is used up, the login stands.
+        return redirect("blog:post_list")
+    reached = "callback"  # the step the flow inspector shows as failed, if one does
     try:
         if attempt is None:
             raise KakaoError("invalid_state")
@@ -90,6 +116,7 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
             "code": authorization_code,
             "code_verifier": attempt["code_verifier"],
         }
+        reached = "token_request"
         kakao_tokens = kakao.exchange_code(
             endpoints=endpoints,
             authorization_code=authorization_code,
@@ -97,13 +124,14 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
             code_verifier=attempt["code_verifier"],
         )
         # 4. Read who the user is at Kakao.
+        reached = "user_me"
         profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=kakao_tokens["access_token"])
     except KakaoError as error:
-        return login_error(request, error)
+        return _login_failed(request, error, attempt=attempt, failed_step=reached)
     # 5. Find or create the local user, keyed on Kakao's id.
     user, created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
     if not user.is_active:
-        return login_error(request, KakaoError("account_disabled"))
+        return _login_failed(request, KakaoError("account_disabled"), attempt=attempt, failed_step="local_user")
     # 6. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
     #    and send it on, to a clean URL with no code in it.
     response = redirect(attempt["next"])
@@ -112,7 +140,29 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
     pair = set_token_cookies(response, user=user)
     steps = _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created)
     flow.save(user_id=user.pk, steps=[*steps, flow.step("our_jwt", **flow.describe_jwt(pair.access))])
+    messages.success(request, _("You are logged in with Kakao as %(name)s.") % {"name": user.display_name})
     return response
+
+
+def _login_failed(request: HttpRequest, error: KakaoError, *, attempt: dict | None, failed_step: str) -> HttpResponse:
+    """Keep what happened for this browser's flow inspector, then go to an address without the code."""
+    logger.warning("Kakao login failed at %s: %s", failed_step, error)
+    steps = [flow.step("authorize", url=attempt["authorize_url"])] if attempt else []
+    # The query is the visitor's to choose: only the fields Kakao sends, each cut short.
+    query = {key: request.GET[key][:CALLBACK_VALUE_MAX_CHARS] for key in CALLBACK_FIELDS if key in request.GET}
+    steps.append(flow.step("callback", query=flow.redact(query)))
+    flow.save_failed(request.session, steps=steps, failed_step=failed_step, error_code=error.code, answer=str(error))
+    request.session[LOGIN_ERROR_SESSION_KEY] = {"code": error.code, "next": attempt["next"] if attempt else "/"}
+    return redirect("accounts:login_failed")
+
+
+@require_GET
+def login_failed(request: HttpRequest) -> HttpResponse:
+    """Show this browser's last failed login, at an address that carries no code or state."""
+    failure = request.session.get(LOGIN_ERROR_SESSION_KEY)
+    if not isinstance(failure, dict):
+        return redirect("accounts:login")
+    return login_error(request, KakaoError(failure.get("code", "")), next_url=safe_next(failure.get("next")))
 
 
 def _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created) -> list[dict]:
@@ -140,7 +190,25 @@ def _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profil
 @require_GET
 def flow_inspector(request: HttpRequest) -> HttpResponse:
     """Show the logged-in user the steps of their own last login."""
-    return render(request, "accounts/flow.html", {"steps": flow.load(user_id=request.user.pk)})
+    context = {"steps": flow.load(user_id=request.user.pk), "failed": flow.load_failed(request.session)}
+    return render(request, "accounts/flow.html", context)
+
+
+@require_GET
+def failed_flow_inspector(request: HttpRequest) -> HttpResponse:
+    """Show this browser the steps of its last failed login: no login needed, that is the point."""
+    context = {"steps": [], "failed": flow.load_failed(request.session), "show_failed_steps": True}
+    return render(request, "accounts/flow.html", context)
+
+
+@login_required
+@require_POST
+def token_to_explainer(request: HttpRequest) -> HttpResponse:
+    """Open the user's own access token in the JWT explainer, on an explicit POST, never in a URL."""
+    response = explainer_page(request, token=cookies.renewed_access_token(request))
+    # The page holds a live token: no cache, shared or the browser's own, may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -150,12 +218,16 @@ def profile_page(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"identity": identity})
 
 
-def login_error(request: HttpRequest, error: KakaoError) -> HttpResponse:
+def login_error(request: HttpRequest, error: KakaoError, *, next_url: str = "/") -> HttpResponse:
     """Render the friendly error page; Kakao refusing a token it just issued is Kakao's fault (502)."""
-    logger.warning("Kakao login failed: %s", error)
     status = 502 if error.status == 401 else error.status
-    # This address carries the authorization code: links on the page must not send it anywhere.
-    context = {"error": error, "return_path": reverse("blog:post_list")}
+    context = {
+        "error": error,
+        "cancelled": error.code == "access_denied",
+        "next": next_url,
+        "return_path": next_url,
+        "has_record": flow.load_failed(request.session) is not None,
+    }
     return render(request, "accounts/login_error.html", context, status=status)
 
 
@@ -187,8 +259,10 @@ def logout_view(request: HttpRequest) -> HttpResponse:
                 logger.info("Kakao logout failed: %s", error)
             services.kakao_tokens_forget(user)
     if request.POST.get("kakao_account") == "1":
+        messages.success(request, _("You are logged out of this blog and of your Kakao account."))
         home = request.build_absolute_uri(reverse("blog:post_list"))
         return _signed_out(request, redirect(kakao.account_logout_url(endpoints=endpoints, logout_redirect_uri=home)))
+    messages.success(request, _("You are logged out."))
     return _signed_out(request, redirect("blog:post_list"))
 
 
@@ -203,9 +277,10 @@ def _signed_out(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_delete(request: HttpRequest) -> HttpResponse:
     """Unlink the app at Kakao, then delete the user and everything they wrote."""
-    if request.method == "GET":
-        return render(request, "accounts/account_delete.html")
     user = request.user
+    if request.method == "GET":
+        context = {"post_count": user.posts.count(), "comment_count": user.comments.count()}
+        return render(request, "accounts/account_delete.html", context)
     tokens = services.kakao_tokens_of(user)
     if tokens:
         try:
@@ -217,8 +292,17 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         except KakaoError as error:
             # Nothing is deleted while Kakao still lists the app for this user.
             return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
+    post_count, comment_count = user.posts.count(), user.comments.count()
     response = _signed_out(request, redirect("blog:post_list"))
     user.delete()
+    messages.success(
+        request,
+        _("Your account is deleted, with %(posts)s and %(comments)s.")
+        % {
+            "posts": ngettext("%(n)d post", "%(n)d posts", post_count) % {"n": post_count},
+            "comments": ngettext("%(n)d comment", "%(n)d comments", comment_count) % {"n": comment_count},
+        },
+    )
     return response
 
 

@@ -2,6 +2,8 @@
 
 markdown-it-py follows CommonMark and takes time in proportion to the text, even for text
 made to be slow (``bench/markdown_render.py``); nh3 then keeps only the tags and attributes below.
+Code blocks are highlighted here, on the server, by Pygments: the page needs no script and
+no inline style, so the Content-Security-Policy stays strict.
 """
 
 import re
@@ -10,10 +12,20 @@ from dataclasses import dataclass
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 # Every family of adversarial text renders this much in well under a second (docs/performance.md).
 MAX_BODY_CHARS = 30_000
 EXCERPT_CHARS = 160
+# Pygments' lexers are regular expressions: a bigger block is shown plain, not highlighted.
+HIGHLIGHT_MAX_CHARS = 8_000
+LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,30}")
+# Token classes get a prefix so they cannot collide with the site's own (static/css/code.css).
+FORMATTER = HtmlFormatter(nowrap=True, classprefix="tok-", style="github-dark")
+CODE_CSS_HEADER = "/* Pygments' github-dark colours for highlighted code: blog.markdown.code_css() writes this file. */\n"
 
 # Everything Markdown produces for prose and code; nothing that runs script.
 ALLOWED_TAGS = {
@@ -26,16 +38,44 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
     "span": {"class"},
 }
-# A table column's alignment is the only style markdown-it writes, and the only one kept.
-ALIGNMENTS = {"text-align:left", "text-align:center", "text-align:right"}
-ALLOWED_ATTRIBUTE_VALUES = {"th": {"style": ALIGNMENTS}, "td": {"style": ALIGNMENTS}}
+# markdown-it writes a table column's alignment as an inline style, which the CSP would
+# ignore: it becomes one of these classes instead (static/css/site.css).
+ALIGNMENTS = {"text-align:left": "align-left", "text-align:center": "align-center", "text-align:right": "align-right"}
+ALLOWED_ATTRIBUTE_VALUES = {"th": {"class": set(ALIGNMENTS.values())}, "td": {"class": set(ALIGNMENTS.values())}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 # Half of a UTF-16 pair, alone: no UTF-8 encoder takes it (nh3 and the database would raise).
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
+
+
+def highlight_code(code: str, language: str, _attributes: str) -> str:
+    """Return ``code`` as Pygments' token spans, or "" for markdown-it to escape it plainly."""
+    if not LANGUAGE.fullmatch(language or "") or len(code) > HIGHLIGHT_MAX_CHARS:
+        return ""
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return ""
+    return highlight(code, lexer, FORMATTER)
+
+
+def code_css() -> str:
+    """Return the stylesheet for the token classes ``highlight_code`` writes (static/css/code.css)."""
+    return CODE_CSS_HEADER + "\n".join(FORMATTER.get_token_style_defs(".prose pre code")) + "\n"
+
+
 # "html": False writes raw HTML out as text (<b> shows as "<b>"); nh3 is the second line.
-_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+_markdown = MarkdownIt("commonmark", {"html": False, "highlight": highlight_code}).enable(["table", "strikethrough"])
+
+
+def _alignment_classes(state) -> None:
+    for token in state.tokens:
+        if token.type in {"th_open", "td_open"} and token.attrs.get("style") in ALIGNMENTS:
+            token.attrs = {"class": ALIGNMENTS[token.attrs["style"]]}
+
+
+_markdown.core.ruler.push("alignment_classes", _alignment_classes)
 
 
 @dataclass(frozen=True)
@@ -59,13 +99,11 @@ def render(text: str) -> Rendered:
 
 
 def _words(tokens: list[Token]) -> list[str]:
-    """Return the words a reader sees, without markup: text, inline code and code blocks."""
+    """Return the words a reader sees in the prose, without markup and without code blocks."""
     words: list[str] = []
     for token in tokens:
         if token.type == "inline":
             words.extend("".join(_inline_text(child) for child in token.children or ()).split())
-        elif token.type in {"fence", "code_block"}:
-            words.extend(token.content.split())
     return words
 
 

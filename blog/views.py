@@ -1,15 +1,17 @@
 """Blog pages: list, read, write, edit, delete, comment; and the styled error pages."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from blog import selectors, services
+from blog import markdown, selectors, services
 from blog.forms import CommentForm, PostForm
 from blog.models import Comment, Post
 from blog.permissions import can_change
@@ -39,12 +41,23 @@ class PostDetailView(DetailView):
         return context
 
 
-class PostCreateView(LoginRequiredMixin, CreateView):
+class PostPreviewMixin:
+    """Show the post as readers will see it, without saving, when "Preview" was pressed."""
+
+    def form_valid(self, form):
+        if "preview" in self.request.POST:
+            preview = markdown.render(form.cleaned_data["body"]).html
+            return self.render_to_response(self.get_context_data(form=form, preview=preview))
+        return self.save(form)
+
+
+class PostCreateView(LoginRequiredMixin, PostPreviewMixin, CreateView):
     form_class = PostForm
     template_name = "blog/post_form.html"
 
-    def form_valid(self, form):
+    def save(self, form):
         post = services.post_create(author=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Your post is published."))
         return redirect(post)
 
 
@@ -58,13 +71,14 @@ class AuthorRequiredMixin(LoginRequiredMixin):
         return obj
 
 
-class PostUpdateView(AuthorRequiredMixin, UpdateView):
+class PostUpdateView(AuthorRequiredMixin, PostPreviewMixin, UpdateView):
     model = Post
     form_class = PostForm
     template_name = "blog/post_form.html"
 
-    def form_valid(self, form):
+    def save(self, form):
         post = services.post_update(post=self.object, **form.cleaned_data)
+        messages.success(self.request, _("Your changes are saved."))
         return redirect(post)
 
 
@@ -72,6 +86,10 @@ class PostDeleteView(AuthorRequiredMixin, DeleteView):
     model = Post
     template_name = "blog/post_confirm_delete.html"
     success_url = reverse_lazy("blog:post_list")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your post “%(title)s” is deleted.") % {"title": self.object.title})
+        return super().form_valid(form)
 
 
 @require_POST
@@ -84,12 +102,17 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         view = PostDetailView(request=request, kwargs={"pk": pk}, object=post)
         return render(request, view.template_name, view.get_context_data(comment_form=form), status=400)
     services.comment_create(post=post, author=request.user, body=form.cleaned_data["body"])
+    messages.success(request, _("Your comment is posted."))
     return redirect(f"{post.get_absolute_url()}#comments")
 
 
 class CommentDeleteView(AuthorRequiredMixin, DeleteView):
     model = Comment
     template_name = "blog/comment_confirm_delete.html"
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your comment is deleted."))
+        return super().form_valid(form)
 
     def get_success_url(self) -> str:
         return f"{self.object.post.get_absolute_url()}#comments"

@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "ratelimit.middleware.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Http404 from a view: the styled page even with DEBUG on (Django's own only for no route).
+    "config.not_found.StyledNotFoundMiddleware",
 ]
 
 if not DEBUG:

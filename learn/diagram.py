@@ -63,19 +63,19 @@ PARTICIPANTS = [
 # (from, to, label on the wire, caption, is a reply)
 FLOW = [
     ("browser", "blog", "GET /accounts/kakao/login/", _("“Log in with Kakao”"), False),
-    ("blog", "blog", "state + code_verifier → session", _("new random values for every login"), False),
+    ("blog", "blog", _("state + code_verifier → session"), _("new random values for every login"), False),
     ("blog", "browser", "302 kauth/oauth/authorize", _("state, code_challenge (S256)"), True),
     ("browser", "kauth", "GET /oauth/authorize?…", _("the user logs in at Kakao and agrees"), False),
     ("kauth", "browser", "302 /accounts/kakao/callback/", _("?code=…&state=…"), True),
     ("browser", "blog", "GET /accounts/kakao/callback/", _("code and state come back"), False),
-    ("blog", "blog", "check and use up state", _("wrong or replayed: 400, stop here"), False),
+    ("blog", "blog", _("check and use up state"), _("wrong or replayed: 400, stop here"), False),
     ("blog", "kauth", "POST /oauth/token", _("code + code_verifier + client_secret"), False),
     ("kauth", "blog", "200 Kakao access_token", _("Kakao's token stays on our server"), True),
     ("blog", "kapi", "GET /v2/user/me", _("Authorization: Bearer (Kakao's token)"), False),
     ("kapi", "blog", "200 {id, nickname, email}", _("who the user is at Kakao"), True),
-    ("blog", "blog", "find or create user, sign JWT", _("RS256 with the blog's private key"), False),
+    ("blog", "blog", _("find or create user, sign JWT"), _("RS256 with the blog's private key"), False),
     ("blog", "browser", "302 next + Set-Cookie", _("our access and refresh tokens, HttpOnly"), True),
-    ("browser", "blog", "later requests carry our JWT", _("any server checks it with the public key"), False),
+    ("browser", "blog", _("later requests carry our JWT"), _("any server checks it with the public key"), False),
 ]
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 SHOWN_FILES = re.compile(
     r"(?:accounts|tokens|ratelimit|apikeys|verifier|blog|config|kakao_sandbox|learn)/[a-z_][a-z0-9_]*\.py"
     r"|static/learn/[a-z_]+\.(?:js|css)"
-    r"|docs/[a-z_-]+(?:\.ko)?\.md"
+    r"|docs/[a-z_-]+(?:\.ko)?\.md|README(?:\.ko)?\.md"
     r"|scripts/[a-z_-]+\.sh"
 )
 

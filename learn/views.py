@@ -19,8 +19,13 @@ def how_it_works(request: HttpRequest) -> HttpResponse:
 @require_GET
 def jwt_explainer(request: HttpRequest) -> HttpResponse:
     """Render the explainer; the token is decoded and verified in the browser, never sent here."""
+    return explainer_page(request)
+
+
+def explainer_page(request: HttpRequest, *, token: str = "") -> HttpResponse:
+    """Render the explainer, with ``token`` filled in when the user asked for their own."""
     # The explainer fetches the public keys from this same site (accounts/api.py serves them).
-    return render(request, "learn/jwt_explainer.html", {"jwks_path": reverse("jwks")})
+    return render(request, "learn/jwt_explainer.html", {"jwks_path": reverse("jwks"), "token": token})
 
 
 @require_GET

@@ -63,6 +63,15 @@ def verify_or_renew(request: HttpRequest) -> dict[str, Any] | None:
     return state.claims
 
 
+def renewed_access_token(request: HttpRequest) -> str:
+    """Return the access token the browser holds after this request, renewing an expired one first."""
+    verify_or_renew(request)
+    state = getattr(request, STATE_ATTRIBUTE)
+    if state.renewed is not None:
+        return state.renewed.access
+    return request.COOKIES.get(settings.JWT_ACCESS_COOKIE_NAME, "") if state.claims is not None else ""
+
+
 def update_response_cookies(request: HttpRequest, response: HttpResponse) -> None:
     """Send renewed cookies (or delete dead ones), unless the view set or deleted them itself."""
     state = getattr(request, STATE_ATTRIBUTE, None)

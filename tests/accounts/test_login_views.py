@@ -38,11 +38,16 @@ CLIENT_SECRET = "sandbox-client-secret"
 
 
 def assert_friendly_error(response, status: int) -> str:
-    """Check the error page every failure shows; return its text."""
+    """Check the error page every failure shows, at an address without the code; return its text."""
+    if response.status_code == 302:
+        assert response["Location"] == "/accounts/login/failed/"
+        # A browser follows with the same Accept-Language.
+        language = response.request.get("HTTP_ACCEPT_LANGUAGE", "")
+        response = response.client.get(response["Location"], HTTP_ACCEPT_LANGUAGE=language)
     page = response.content.decode()
     assert response.status_code == status
     assert 'class="error-page"' in page
-    assert 'href="/accounts/kakao/login/"' in page  # "try again"
+    assert 'href="/accounts/kakao/login/?next=' in page  # "try again", keeping next
     assert "Traceback" not in page
     return page
 
@@ -237,9 +242,20 @@ def test_callback_replayed_after_success_is_refused(client, kakao_http):
     stub_kakao_success(kakao_http)
     state = start_login(client)["state"]
     assert callback(client, code=AUTH_CODE, state=state).status_code == 302
+    client.cookies.clear()
     response = callback(client, code=AUTH_CODE, state=state)
     assert_friendly_error(response, 400)
     assert len(kakao_http.calls) == 2  # only the first callback talked to Kakao
+
+
+def test_callback_refreshed_while_logged_in_goes_home_without_a_failure(client, kakao_http):
+    stub_kakao_success(kakao_http)
+    state = start_login(client)["state"]
+    assert callback(client, code=AUTH_CODE, state=state).status_code == 302
+    response = callback(client, code=AUTH_CODE, state=state)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert len(kakao_http.calls) == 2  # the refresh did not spend the code again
+    assert "login_flow_failed" not in client.session
 
 
 def test_state_from_browser_a_delivered_to_browser_b_is_refused(client, kakao_http):
@@ -381,7 +397,7 @@ def test_user_me_failure_shows_502_page_without_kakaos_token(client, kakao_http,
 def test_failed_login_can_be_retried_from_the_start(client, kakao_http):
     kakao_http.post(TOKEN_URL, body=requests.ReadTimeout())
     state = start_login(client)["state"]
-    assert callback(client, code=AUTH_CODE, state=state).status_code == 502
+    assert_friendly_error(callback(client, code=AUTH_CODE, state=state), 502)
     kakao_http.replace(responses.POST, TOKEN_URL, json=fixtures.TOKEN_SUCCESS)
     kakao_http.get(USER_ME_URL, body=fixtures.USER_ME_FULL, content_type="application/json")
     state = start_login(client)["state"]
@@ -408,8 +424,7 @@ def test_error_page_in_english_explains_and_offers_try_again(client):
 
 def test_error_page_in_korean_renders(client):
     response = client.get("/accounts/kakao/callback/", {"code": AUTH_CODE, "state": "x"}, HTTP_ACCEPT_LANGUAGE="ko")
-    assert_friendly_error(response, 400)
-    assert '<html lang="ko">' in response.content.decode()
+    assert '<html lang="ko">' in assert_friendly_error(response, 400)
 
 
 # Logout

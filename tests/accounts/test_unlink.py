@@ -186,7 +186,7 @@ def test_unlinked_user_logging_in_again_sees_disabled_account_page(client, kakao
     browser = Client()
     stub_kakao_success(kakao_http)
     state = start_login(browser)["state"]
-    response = callback(browser, code="another-code", state=state)
+    response = browser.get(callback(browser, code="another-code", state=state)["Location"])
     page = response.content.decode()
     assert response.status_code == 403
     assert 'class="error-page"' in page

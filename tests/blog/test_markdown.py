@@ -1,8 +1,11 @@
 """Markdown is rendered once, when a post is written, to HTML in which nothing runs; reads never parse it."""
 
+import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +13,7 @@ from markdown_it import MarkdownIt
 from rest_framework.test import APIClient
 
 from blog import services
-from blog.markdown import EXCERPT_CHARS, render
+from blog.markdown import EXCERPT_CHARS, HIGHLIGHT_MAX_CHARS, code_css, render
 from blog.models import Comment
 
 XSS_PAYLOADS = [
@@ -79,7 +82,7 @@ def test_render_markdown_neutralizes_script_payload(payload):
 def test_render_keeps_fenced_code_block_with_language():
     html = render('```python\nprint("<b>hi</b>")\n```').html
     assert '<pre><code class="language-python">' in html
-    assert 'print("&lt;b&gt;hi&lt;/b&gt;")' in html
+    assert '<span class="tok-s2">"&lt;b&gt;hi&lt;/b&gt;"</span>' in html  # highlighted, still escaped
 
 
 def test_render_keeps_prose_markup_tables_strikethrough_and_safe_links():
@@ -96,7 +99,7 @@ def test_render_keeps_prose_markup_tables_strikethrough_and_safe_links():
         "<li>one</li>",
         "<table>",
         "<td>1</td>",
-        '<td style="text-align:right">2</td>',
+        '<td class="align-right">2</td>',
     ):
         assert fragment in html
     assert 'src="https://example.com/p.png"' in html and 'alt="pic"' in html
@@ -110,12 +113,12 @@ def test_render_shows_raw_html_as_text():
 
 def test_render_keeps_no_style_but_a_table_columns_alignment():
     assert "style" not in render("| a |\n|---|\n| 1 |").html
-    assert "text-align:center" in render("| a |\n|:-:|\n| 1 |").html
+    assert '<td class="align-center">1</td>' in render("| a |\n|:-:|\n| 1 |").html
 
 
 def test_excerpt_drops_markup_and_keeps_words():
     excerpt = render("# Head\n\n**bold**ed [link](https://x.example) `code`\nnext line\n\n```\nprint(1)\n```").excerpt
-    assert excerpt == "Head bolded link code next line print(1)"
+    assert excerpt == "Head bolded link code next line"  # code blocks are not prose
 
 
 def test_excerpt_keeps_raw_html_as_words_for_the_page_to_escape():
@@ -169,7 +172,40 @@ def test_post_detail_shows_code_block_from_body(client, author):
     post = services.post_create(author=author, title="code", body="```js\nconsole.log('<hi>');\n```")
     page = client.get(post.get_absolute_url()).content.decode()
     assert '<pre><code class="language-js">' in page
-    assert "console.log(&#x27;&lt;hi&gt;&#x27;);" in page or "console.log('&lt;hi&gt;');" in page
+    assert "<span class=\"tok-s1\">'&lt;hi&gt;'</span>" in page
+
+
+def test_code_block_in_an_unknown_or_odd_language_is_shown_plain():
+    for fence in ("```nosuchlanguage", "```py<script>", "```" + "p" * 40):
+        html = render(f"{fence}\nx < y\n```").html
+        assert "x &lt; y" in html and "tok-" not in html
+
+
+def test_code_block_too_long_to_highlight_is_shown_plain():
+    html = render("```python\n" + "x = 1\n" * (HIGHLIGHT_MAX_CHARS // 6 + 1) + "```").html
+    assert "x = 1" in html and "tok-" not in html
+
+
+def test_highlighting_needs_no_inline_style_and_the_stylesheet_is_current():
+    html = render("```python\n# 주석\ndef f(): return 1\n```").html
+    assert "style=" not in html and '<span class="tok-c1">' in html
+    assert (Path(django_settings.BASE_DIR) / "static" / "css" / "code.css").read_text() == code_css()
+
+
+@settings(max_examples=150)
+@given(
+    language=st.sampled_from(["python", "js", "html", "bash", "sql", "json", "rust", "c", "perl", "regex"]),
+    code=st.text(alphabet=st.sampled_from(list("<>&\"'`/\\*()[]{}$#;:=+-_ \naxy0세션")), max_size=400),
+)
+def test_highlighted_code_of_any_text_is_escaped_and_quick(language, code):
+    started = time.monotonic()
+    html = render(f"```{language}\n{code.replace('```', '')}\n```").html
+    assert time.monotonic() - started < 1
+    assert "<script" not in html and "<img" not in html and "style=" not in html
+
+
+def test_excerpt_leaves_out_code_blocks_but_keeps_inline_code():
+    assert render("Run `make test` now.\n\n```\nrm -rf /\n```").excerpt == "Run make test now."
 
 
 @pytest.mark.django_db

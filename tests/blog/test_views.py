@@ -105,10 +105,10 @@ def test_home_excerpt_is_shortened_for_long_posts(client, author):
 
 
 def test_home_excerpt_escapes_html_in_code(client, author):
-    services.post_create(author=author, title="t", body="```\n<script>alert(1)</script>\n```")
+    services.post_create(author=author, title="t", body="`<script>alert(1)</script>` in a sentence")
     page = client.get("/").content.decode()
     assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; in a sentence" in page
 
 
 def test_home_shows_post_date_in_site_time_zone(client, author, post):
@@ -409,3 +409,31 @@ def test_comment_with_a_control_character_shows_error_and_saves_nothing(client, 
     assert response.status_code == 400
     assert 'class="field-error"' in response.content.decode()
     assert not Comment.objects.exists()
+
+
+def test_preview_shows_the_rendered_post_and_saves_nothing(client, author):
+    client.force_login(author)
+    response = client.post("/posts/new/", {"title": "미리 보기", "body": "**굵게**\n\n<script>x()</script>", "preview": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<section class="preview"' in page and "<strong>굵게</strong>" in page
+    assert "<script>x()</script>" not in page
+    assert not Post.objects.filter(title="미리 보기").exists()
+
+
+def test_publish_edit_and_delete_each_say_what_happened(client, author):
+    client.force_login(author)
+    page = client.post("/posts/new/", {"title": "새 글", "body": "본문"}, follow=True).content.decode()
+    assert "글을 발행했습니다" in page
+    post = Post.objects.get(title="새 글")
+    page = client.post(f"/posts/{post.pk}/edit/", {"title": "새 글", "body": "고친 본문"}, follow=True).content.decode()
+    assert "수정한 내용을 저장했습니다" in page
+    page = client.post(f"/posts/{post.pk}/delete/", follow=True).content.decode()
+    assert "“새 글” 글을 삭제했습니다" in page
+    assert not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_swagger_ui_links_back_to_the_blog(client):
+    page = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<nav class="swagger-back"' in page and '<a href="/">← 블로그로 돌아가기</a>' in page
+    assert "<style>" not in page  # the CSP allows no inline style

@@ -55,7 +55,7 @@ def test_cancel_at_consent_shows_friendly_page_and_try_again_works(page, screens
     page.locator("header").get_by_role("link", name="카카오 로그인", exact=True).click()
     page.locator("main").get_by_role("link", name="카카오 로그인", exact=True).click()
     page.get_by_role("button", name="취소").click()
-    expect(page.locator("h1")).to_have_text("카카오 로그인을 완료하지 못했습니다")
+    expect(page.locator("h1")).to_have_text("로그인을 취소했습니다")
     expect(page.locator(".error-detail")).to_contain_text("취소")
     screenshot("login-cancelled")
     assert User.objects.filter(username__startswith="kakao_").count() == 0

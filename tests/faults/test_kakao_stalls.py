@@ -41,7 +41,8 @@ def api_login_with_authorization_code(client):
 def browser_callback(client):
     start = client.get("/accounts/kakao/login/")
     state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
-    return client.get("/accounts/kakao/callback/", {"code": "kakao-code", "state": state})
+    # The callback redirects a failure to an address without the code: the user sees that page.
+    return client.get("/accounts/kakao/callback/", {"code": "kakao-code", "state": state}, follow=True)
 
 
 LOGINS = {
