@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware import common
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -30,17 +29,6 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
-
-
-class CommonMiddleware(common.CommonMiddleware):
-    """Django's CommonMiddleware without APPEND_SLASH under /api/.
-
-    A redirect would lose a POST's body (in debug mode Django raises instead): an API client
-    that forgot the slash gets the JSON 404 of an unknown address, which is what it sent.
-    """
-
-    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
-        return not request.path_info.startswith("/api/") and super().should_redirect_with_slash(request)
 
 
 class BoundedJSONParser(JSONParser):

@@ -114,7 +114,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "config.charset.RequestCharsetMiddleware",
-    "config.api.CommonMiddleware",
+    "config.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tokens.middleware.TokenCookieMiddleware",

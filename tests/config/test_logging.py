@@ -166,6 +166,8 @@ def test_runserver_prints_callback_and_token_urls_without_their_values(tmp_path)
         requests.get(
             f"http://127.0.0.1:{port}/no-such-page/?access_token=eyJhbGciOi.our-jwt.sig&state=st4te", timeout=15
         )
+        # runserver writes its request line after sending the answer: give a busy machine a moment.
+        time.sleep(1)
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]
