@@ -13,6 +13,7 @@ import jwt
 from django.core.cache import cache
 
 from accounts import keys
+from accounts.kakao_oidc import VerifiedIdToken
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,16 @@ def describe_jwt(token: str) -> dict[str, Any]:
         "payload": payload,
         "times": times,
         "signature": signature,
+    }
+
+
+def describe_id_token(verified: VerifiedIdToken) -> dict[str, Any]:
+    """Return Kakao's verified ID token as the inspector shows it: header, claims, key and each check."""
+    return {
+        "header": verified.header,
+        "payload": verified.claims,
+        "key": f"kid {verified.header.get('kid')} from {verified.jwks_url}",
+        "checks": [f"{claim}: {actual} (expected {expected})" for claim, expected, actual in verified.checks],
     }
 
 

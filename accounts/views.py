@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import flow, kakao, services
+from accounts import flow, kakao, kakao_oidc, services
 from accounts.cookies import clear_token_cookies, set_token_cookies
 from accounts.kakao import KakaoError
 
@@ -48,15 +48,19 @@ def kakao_login(request: HttpRequest) -> HttpResponse:
     """Start the flow: a fresh state and PKCE pair per attempt, then off to Kakao."""
     state = secrets.token_urlsafe(32)  # 256 bits; RFC 9700 asks for at least 128
     code_verifier = secrets.token_urlsafe(64)  # 86 characters, inside RFC 7636's 43-128
+    # OpenID Connect: Kakao copies the nonce into the ID token, tying that token to this attempt.
+    nonce = secrets.token_urlsafe(32) if settings.KAKAO_OIDC else ""
     attempts = _live_attempts(request)
     url = kakao.authorization_url(
         endpoints=kakao.endpoints(request),
         redirect_uri=kakao.redirect_uri(request),
         state=state,
         code_verifier=code_verifier,
+        nonce=nonce,
     )
     attempts[state] = {
         "code_verifier": code_verifier,
+        "nonce": nonce,
         "next": safe_next(request.GET.get("next")),
         "started_at": time.time(),
         "authorize_url": url,
@@ -96,21 +100,34 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
             redirect_uri=token_request["redirect_uri"],
             code_verifier=attempt["code_verifier"],
         )
-        # 4. Read who the user is at Kakao.
+        # 4. With OpenID Connect, Kakao's signed ID token says who logged in, for us to verify.
+        id_token = None
+        if attempt.get("nonce"):
+            id_token = kakao_oidc.verify_id_token(
+                endpoints=endpoints,
+                id_token=kakao_tokens.get("id_token", ""),
+                nonce=attempt["nonce"],
+                audiences=[settings.KAKAO_CLIENT_ID],
+            )
+        # 5. Read who the user is at Kakao; the ID token must name the same user.
         profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=kakao_tokens["access_token"])
+        if id_token:
+            kakao_oidc.check_subject(id_token, profile)
     except KakaoError as error:
         return login_error(request, error)
-    # 5. Find or create the local user, keyed on Kakao's id.
+    # 6. Find or create the local user, keyed on Kakao's id.
     user, created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
     if not user.is_active:
         return login_error(request, KakaoError("account_disabled"))
-    # 6. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
+    # 7. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
     #    and send it on, to a clean URL with no code in it.
     response = redirect(attempt["next"])
     # A session key planted in this browser before the login is worth nothing after it.
     request.session.cycle_key()
     set_token_cookies(response, user=user)
     steps = _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created)
+    if id_token:
+        steps.insert(4, flow.step("id_token", **flow.describe_id_token(id_token)))  # after Kakao's token response
     access_token = response.cookies[settings.JWT_ACCESS_COOKIE_NAME].value
     flow.save(user_id=user.pk, steps=[*steps, flow.step("our_jwt", **flow.describe_jwt(access_token))])
     return response
@@ -179,14 +196,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     endpoints = kakao.endpoints(request)
     if user.is_authenticated:
-        kakao_access_token = services.kakao_tokens_of(user).get("access_token")
-        if kakao_access_token:
-            try:
-                kakao.logout(endpoints=endpoints, kakao_access_token=kakao_access_token)
-            except KakaoError as error:
-                # Our own logout must still happen: Kakao's token expires on its own.
-                logger.info("Kakao logout failed: %s", error)
-            services.kakao_tokens_forget(user)
+        services.kakao_logout(user=user, endpoints=endpoints)
     if request.POST.get("kakao_account") == "1":
         home = request.build_absolute_uri(reverse("blog:post_list"))
         return _signed_out(request, redirect(kakao.account_logout_url(endpoints=endpoints, logout_redirect_uri=home)))
@@ -207,17 +217,11 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "accounts/account_delete.html")
     user = request.user
-    tokens = services.kakao_tokens_of(user)
-    if tokens:
-        try:
-            kakao.unlink(
-                endpoints=kakao.endpoints(request),
-                kakao_access_token=tokens.get("access_token", ""),
-                kakao_id=tokens["kakao_id"],
-            )
-        except KakaoError as error:
-            # Nothing is deleted while Kakao still lists the app for this user.
-            return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
+    try:
+        services.kakao_unlink(user=user, endpoints=kakao.endpoints(request))
+    except KakaoError as error:
+        # Nothing is deleted while Kakao still lists the app for this user.
+        return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
     response = _signed_out(request, redirect("blog:post_list"))
     user.delete()
     return response
