@@ -31,7 +31,12 @@ def log_in_with_id_token(client, kakao_http, *, id_token=None, user_me: str = fi
     kakao_http.get(USER_ME_URL, body=user_me, content_type="application/json;charset=UTF-8")
     if not any(registered.url == oidc.JWKS_URL for registered in kakao_http.registered()):
         oidc.stub_jwks(kakao_http)
-    return callback(client, code=AUTH_CODE, state=query["state"], HTTP_ACCEPT_LANGUAGE="en")
+    return come_back(client, query["state"])
+
+
+def come_back(client, state: str):
+    """Come back from Kakao with the code, in an English-speaking browser."""
+    return client.get("/accounts/kakao/callback/", {"code": AUTH_CODE, "state": state}, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def assert_refused(response, message: str) -> None:
@@ -120,7 +125,7 @@ def test_id_token_with_alg_none_is_refused(client, kakao_http):
     kakao_http.post(TOKEN_URL, json={**fixtures.TOKEN_SUCCESS, "id_token": unsigned})
     oidc.stub_jwks(kakao_http)
 
-    assert_refused(callback(client, code=AUTH_CODE, state=query["state"], HTTP_ACCEPT_LANGUAGE="en"), "RS256")
+    assert_refused(come_back(client, query["state"]), "RS256")
 
 
 def test_unreachable_jwks_is_a_502_page_and_creates_nothing(client, kakao_http):
@@ -148,6 +153,6 @@ def test_a_login_started_with_oidc_needs_its_id_token_even_if_oidc_was_turned_of
     kakao_http.post(TOKEN_URL, json=fixtures.TOKEN_SUCCESS)
     kakao_http.get(USER_ME_URL, body=fixtures.USER_ME_FULL, content_type="application/json;charset=UTF-8")
 
-    response = callback(client, code=AUTH_CODE, state=query["state"], HTTP_ACCEPT_LANGUAGE="en")
+    response = come_back(client, query["state"])
 
     assert_refused(response, "sent no ID token")
