@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 from accounts import keys
 from accounts.kakao_oidc import VerifiedIdToken
@@ -71,8 +72,12 @@ def describe_id_token(verified: VerifiedIdToken) -> dict[str, Any]:
     return {
         "header": verified.header,
         "payload": verified.claims,
-        "key": f"kid {verified.header.get('kid')} from {verified.jwks_url}",
-        "checks": [f"{claim}: {actual} (expected {expected})" for claim, expected, actual in verified.checks],
+        "key": gettext("kid %(kid)s from %(url)s") % {"kid": verified.header.get("kid"), "url": verified.jwks_url},
+        "checks": [
+            gettext("%(claim)s: %(actual)s (expected: %(expected)s)")
+            % {"claim": claim, "actual": actual, "expected": expected}
+            for claim, expected, actual in verified.checks
+        ],
     }
 
 

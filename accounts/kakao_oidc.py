@@ -16,6 +16,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import kakao, outbound
@@ -143,12 +144,13 @@ def verify_id_token(
     jwks_url = endpoints.auth_url + JWKS_PATH
     signing_key = _signing_key(jwks_url, kid)
     claims = _decode(id_token, signing_key.key, issuer=endpoints.auth_url, audiences=audiences)
+    # The checks as the flow inspector lists them, in the language of this login's page.
     checks = [
-        ("signature", f"RS256, kid {kid}", "valid"),
+        ("signature", f"RS256, kid {kid}", gettext("valid")),
         ("iss", endpoints.auth_url, str(claims["iss"])),
         ("aud", " | ".join(audiences), str(claims["aud"])),
-        ("exp", "in the future", _readable_time(claims["exp"])),
-        ("iat", "not in the future", _readable_time(claims["iat"])),
+        ("exp", gettext("in the future"), _readable_time(claims["exp"])),
+        ("iat", gettext("not in the future"), _readable_time(claims["iat"])),
     ]
     checks.append(_check_nonce(claims, nonce))
     return VerifiedIdToken(claims=claims, header=header, jwks_url=jwks_url, checks=checks)
@@ -202,13 +204,14 @@ def _check_nonce(claims: dict[str, Any], nonce: str | None) -> tuple[str, str, s
             raise IdTokenRefused("nonce_missing")
         if not hmac.compare_digest(token_nonce.encode(), nonce.encode()):
             raise IdTokenRefused("nonce")
-        return ("nonce", "the one this login sent", "the same")
+        return ("nonce", gettext("the one this login sent"), gettext("the same"))
     if token_nonce is not None:
         raise IdTokenRefused("nonce_expected")
     max_age = settings.KAKAO_OIDC_NONCELESS_MAX_AGE
     if time.time() - claims["iat"] > max_age:
         raise IdTokenRefused("too_old")
-    return ("nonce", f"none sent: iat at most {max_age} s ago", _readable_time(claims["iat"]))
+    expected = gettext("none sent, so iat at most %(seconds)s s ago") % {"seconds": max_age}
+    return ("nonce", expected, _readable_time(claims["iat"]))
 
 
 def check_subject(verified: VerifiedIdToken, profile: KakaoProfile) -> None:

@@ -34,7 +34,7 @@ def test_oidc_login_verifies_the_sandboxs_id_token_and_the_inspector_shows_it(pa
     expect(step).to_contain_text("OpenID Connect")
     expect(step).to_contain_text("/sandbox/kakao/.well-known/jwks.json")
     expect(step).to_contain_text('"sub": "4000000001"')
-    for claim in ("signature: valid", "iss: ", "aud: ", "exp: ", "iat: ", "nonce: ", "sub: 4000000001"):
+    for claim in ("signature: 유효", "iss: ", "aud: ", "exp: ", "iat: ", "nonce: ", "sub: 4000000001"):
         expect(step).to_contain_text(claim)
     expect(page.locator("#step-authorize")).to_contain_text("openid")
     assert "sandbox-client-secret" not in page.content()
