@@ -7,6 +7,7 @@ Kakao's JWKS (cached), then ``iss``, ``aud``, ``exp``, ``iat`` and our ``nonce``
 
 import hashlib
 import hmac
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ def verify_id_token(
     except jwt.PyJWTError:
         raise IdTokenRefused("malformed", "header") from None
     if header.get("alg") not in ALGORITHMS:
-        raise IdTokenRefused("algorithm", str(header.get("alg"))[:20])
+        raise IdTokenRefused("algorithm", _for_logs(header.get("alg")))
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise IdTokenRefused("unknown_kid", "no kid")
@@ -165,7 +166,7 @@ def _signing_key(jwks_url: str, kid: str) -> jwt.PyJWK:
         raise KakaoError("kakao_jwks_unavailable", type(error).__name__) from None
     except jwt.PyJWKClientError as error:
         if "matches" in str(error):
-            raise IdTokenRefused("unknown_kid", kid[:40]) from None
+            raise IdTokenRefused("unknown_kid", _for_logs(kid)) from None
         raise KakaoError("kakao_jwks_unavailable", type(error).__name__) from None
 
 
@@ -239,6 +240,11 @@ def profile_from_claims(verified: VerifiedIdToken) -> KakaoProfile:
         "is_email_verified": False,
     }
     return kakao.parse_profile({"id": verified.subject, "kakao_account": account})
+
+
+def _for_logs(value: Any) -> str:
+    """Return a header value the token's sender chose, safe for one log line."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "?", str(value))[:40]
 
 
 def _readable_time(timestamp: Any) -> str:

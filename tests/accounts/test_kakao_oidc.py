@@ -365,3 +365,32 @@ def test_any_claims_signed_by_kakaos_key_are_refused_or_verified_never_an_error(
 
     with contextlib.suppress(IdTokenRefused):
         verify(token)
+
+
+def test_jku_and_x5u_headers_are_never_followed(kakao_http):
+    oidc.stub_jwks(kakao_http)
+    headers = {"jku": "https://evil.example/jwks.json", "x5u": "https://evil.example/cert.pem"}
+
+    assert refused(oidc.id_token(key="attacker", kid="attacker-kid", headers=headers)) == "unknown_kid"
+    assert {call.request.url for call in kakao_http.calls} == {oidc.JWKS_URL}
+
+
+def test_kid_with_a_newline_does_not_reach_the_log_line_as_is(kakao_http):
+    oidc.stub_jwks(kakao_http)
+
+    with pytest.raises(IdTokenRefused) as raised:
+        verify(oidc.id_token(kid="x\nFAKE LOG LINE"))
+    assert "\n" not in str(raised.value)
+
+
+def test_two_first_logins_at_once_fetch_the_jwks_once(kakao_http):
+    from concurrent.futures import ThreadPoolExecutor
+
+    oidc.stub_jwks(kakao_http)
+    tokens = [oidc.id_token(), oidc.id_token()]
+
+    with ThreadPoolExecutor(2) as pool:
+        verified = list(pool.map(verify, tokens))
+
+    assert [v.subject for v in verified] == [oidc.KAKAO_ID, oidc.KAKAO_ID]
+    assert oidc.jwks_fetches(kakao_http) == 1

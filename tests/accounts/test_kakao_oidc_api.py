@@ -220,3 +220,18 @@ def test_two_simultaneous_logins_with_one_id_token_let_only_one_in(api, jwks, tr
         statuses = sorted(pool.map(lambda _i: post(APIClient(), body).status_code, range(2)))
 
     assert statuses == [200, 401]
+
+
+def test_cache_outage_while_recording_the_id_token_is_503_and_creates_nothing(api, jwks, monkeypatch):
+    import redis
+
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("cache down")
+
+    monkeypatch.setattr(kakao_oidc.cache, "add", down)
+
+    response = post(api, {"id_token": oidc.id_token(), "nonce": oidc.NONCE})
+
+    assert response.status_code == 503
+    assert response.has_header("Retry-After")
+    assert User.objects.count() == 0

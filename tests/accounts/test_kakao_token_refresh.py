@@ -188,3 +188,25 @@ def test_expired_token_refreshed_then_logout_works_against_the_sandbox(live_serv
 
     assert store.refresh_tokens.get(answer["refresh_token"]) is None  # Kakao's logout revoked the login
     assert stored(user) == ("", "")
+
+
+def test_two_logouts_at_once_with_an_expired_token_both_finish(live_server, settings, transactional_db, monkeypatch):
+    """Two tabs log out at once: one refresh rotates the refresh token, the other's refresh fails; both log out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kakao_sandbox import grants
+
+    monkeypatch.setattr(grants, "REFRESH_TOKEN_RENEW_BELOW", grants.REFRESH_TOKEN_TTL + 1)  # every refresh rotates
+    sandbox = f"{live_server.url}/sandbox/kakao"
+    answer = requests.post(f"{sandbox}/dev/token", data={"account": "full"}, timeout=10).json()
+    endpoints = kakao.endpoints(None)
+    profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=answer["access_token"])
+    user, _created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=answer)
+    store.access_tokens.delete_where(lambda grant: True)
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _i: services.kakao_logout(user=user, endpoints=endpoints), range(2)))
+
+    assert results == [None, None]
+    assert stored(user) == ("", "")
+    assert store.refresh_tokens.get(answer["refresh_token"]) is None
