@@ -1,5 +1,6 @@
 """The auth API: trade a Kakao login for our JWTs, refresh them, log out, and say who you are."""
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, inline_serializer
@@ -52,6 +53,7 @@ class KakaoLoginView(TokenEndpoint):
             401: OpenApiResponse(
                 ERROR, description="Kakao does not accept the access token, or the ID token failed a check"
             ),
+            403: OpenApiResponse(ERROR, description="An ID token, but this site has OpenID Connect off"),
             502: OpenApiResponse(ERROR, description="Kakao failed or could not be reached"),
         },
     )
@@ -60,6 +62,8 @@ class KakaoLoginView(TokenEndpoint):
         serializer = kakao_login_serializer(request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if "id_token" in data and not settings.KAKAO_OIDC:
+            return kakao_error_response(request, KakaoError("kakao_oidc_off"))
         endpoints = kakao.endpoints(request)
         kakao_tokens = None
         try:

@@ -70,6 +70,7 @@ MESSAGES = {
     "account_disabled": _("This account is disabled. Please contact the site owner."),
     # accounts/kakao_oidc.py: one code for every refused ID token; each check has its own message there.
     "kakao_id_token_invalid": _("Kakao's ID token did not pass our checks, so we did not log you in."),
+    "kakao_oidc_off": _("This site does not accept Kakao ID tokens: OpenID Connect is off (KAKAO_OIDC)."),
     "kakao_jwks_unavailable": _(
         "We could not fetch Kakao's public keys to check the login. Please try again in a moment."
     ),
@@ -87,6 +88,7 @@ STATUSES = {
     "kakao_token_foreign": 401,
     "account_disabled": 403,
     "kakao_id_token_invalid": 401,
+    "kakao_oidc_off": 403,
 }
 
 

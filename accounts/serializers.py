@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -120,13 +119,6 @@ class KakaoIdTokenLoginSerializer(serializers.Serializer):
         required=False,
         help_text=_("Kakao's access token of the same login, to read the full profile"),
     )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not settings.KAKAO_OIDC:
-            raise serializers.ValidationError(
-                _("This site does not accept Kakao ID tokens: OpenID Connect is off (KAKAO_OIDC)."), code="oidc_off"
-            )
-        return attrs
 
 
 def kakao_login_serializer(data: Any) -> serializers.Serializer:

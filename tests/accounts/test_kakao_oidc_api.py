@@ -200,13 +200,13 @@ def test_malformed_body_is_400_before_any_call_to_kakao(api, kakao_http, body):
     assert User.objects.count() == 0
 
 
-def test_id_token_is_400_when_oidc_is_off(api, kakao_http, settings):
+def test_id_token_is_403_when_oidc_is_off(api, kakao_http, settings):
     settings.KAKAO_OIDC = False
 
     response = post(api, {"id_token": oidc.id_token(), "nonce": oidc.NONCE})
 
-    assert response.status_code == 400
-    assert "KAKAO_OIDC" in response.content.decode()
+    assert (response.status_code, response.json()["code"]) == (403, "kakao_oidc_off")
+    assert "KAKAO_OIDC" in response.json()["detail"]
     assert len(kakao_http.calls) == 0
 
 
