@@ -125,3 +125,60 @@ def test_one_signing_key_per_process_even_when_first_asked_by_two_threads():
     with ThreadPoolExecutor(4) as pool:
         kids = set(pool.map(lambda _i: oidc.jwks()["keys"][0]["kid"], range(8)))
     assert len(kids) == 1
+
+
+@pytest.fixture
+def oidc_blog(live_server, settings):
+    """The blog on a live server with OpenID Connect on, its JWKS cache empty."""
+    from accounts import kakao_oidc
+
+    settings.KAKAO_OIDC = True
+    settings.RATE_LIMITS = {}
+    kakao_oidc.forget_keys()
+    yield live_server.url
+    kakao_oidc.forget_keys()
+
+
+def native_login(blog: str, account: str, *, nonce: str | None = "app-nonce-42", sent_nonce: str | None = None):
+    """Get Kakao's ID token as a native SDK would (the sandbox's dev token), and trade it at the blog."""
+    import requests
+
+    form = {"account": account, "scope": "openid", **({"nonce": nonce} if nonce else {})}
+    answer = requests.post(f"{blog}/sandbox/kakao/dev/token", data=form, timeout=10).json()
+    body = {"id_token": answer["id_token"]}
+    if (sent_nonce or nonce) is not None:
+        body["nonce"] = sent_nonce or nonce
+    return requests.post(f"{blog}/api/auth/kakao/", json=body, timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_native_id_token_login_works_against_the_sandbox_over_http(oidc_blog):
+    response = native_login(oidc_blog, "big-id")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["user"]["kakao_id"] == "1376016924429759228"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("account", "reason"),
+    [
+        ("id-token-wrong-aud", "audience"),
+        ("id-token-expired", "expired"),
+        ("id-token-bad-signature", "signature"),
+        ("id-token-no-nonce", "nonce_missing"),
+        ("id-token-unknown-kid", "unknown_kid"),
+    ],
+)
+def test_native_login_refuses_each_bad_id_token_of_the_sandbox(oidc_blog, account, reason):
+    response = native_login(oidc_blog, account)
+
+    assert response.status_code == 401
+    assert (response.json()["code"], response.json()["reason"]) == ("kakao_id_token_invalid", reason)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_native_login_with_the_wrong_nonce_is_refused_against_the_sandbox(oidc_blog):
+    response = native_login(oidc_blog, "full", sent_nonce="not-the-one")
+
+    assert response.json()["reason"] == "nonce"
