@@ -12,7 +12,9 @@ from typing import Any
 
 import jwt
 from django.core.cache import cache
+from django.utils.translation import gettext
 
+from accounts.kakao_oidc import VerifiedIdToken
 from tokens import keys
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,20 @@ def describe_jwt(token: str) -> dict[str, Any]:
         "payload": payload,
         "times": times,
         "signature": signature,
+    }
+
+
+def describe_id_token(verified: VerifiedIdToken) -> dict[str, Any]:
+    """Return Kakao's verified ID token as the inspector shows it: header, claims, key and each check."""
+    return {
+        "header": verified.header,
+        "payload": verified.claims,
+        "key": gettext("kid %(kid)s from %(url)s") % {"kid": verified.header.get("kid"), "url": verified.jwks_url},
+        "checks": [
+            gettext("%(claim)s: %(actual)s (expected: %(expected)s)")
+            % {"claim": claim, "actual": actual, "expected": expected}
+            for claim, expected, actual in verified.checks
+        ],
     }
 
 

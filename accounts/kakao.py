@@ -68,6 +68,12 @@ MESSAGES = {
     "bad_response": _("Kakao sent an answer we could not read. Please try again in a moment."),
     "kakao_error": _("Kakao refused the login. Please try again."),
     "account_disabled": _("This account is disabled. Please contact the site owner."),
+    # accounts/kakao_oidc.py: one code for every refused ID token; each check has its own message there.
+    "kakao_id_token_invalid": _("Kakao's ID token did not pass our checks, so we did not log you in."),
+    "kakao_oidc_off": _("This site does not accept Kakao ID tokens: OpenID Connect is off (KAKAO_OIDC)."),
+    "kakao_jwks_unavailable": _(
+        "We could not fetch Kakao's public keys to check the login. Please try again in a moment."
+    ),
 }
 # The HTTP status our page or API answers with: the visitor's fault is 4xx, Kakao's is 502.
 STATUSES = {
@@ -81,6 +87,8 @@ STATUSES = {
     "kakao_token_rejected": 401,
     "kakao_token_foreign": 401,
     "account_disabled": 403,
+    "kakao_id_token_invalid": 401,
+    "kakao_oidc_off": 403,
 }
 
 
@@ -153,12 +161,25 @@ def _oauth_session(*, redirect_uri: str = "") -> OAuth2Session:
     return outbound.mount(session)
 
 
-def authorization_url(*, endpoints: KakaoEndpoints, redirect_uri: str, state: str, code_verifier: str) -> str:
-    """Return Kakao's authorize URL carrying ``state`` and the S256 ``code_challenge``."""
+def authorization_url(
+    *, endpoints: KakaoEndpoints, redirect_uri: str, state: str, code_verifier: str, nonce: str = ""
+) -> str:
+    """Return Kakao's authorize URL carrying ``state`` and the S256 ``code_challenge``.
+
+    With a ``nonce`` it asks for OpenID Connect too: ``openid`` joins the scope, and Kakao
+    puts the nonce into the ID token it issues.
+    """
+    oidc = {"scope": openid_scope(settings.KAKAO_SCOPE), "nonce": nonce} if nonce else {}
     url, _state = _oauth_session(redirect_uri=redirect_uri).create_authorization_url(
-        endpoints.auth_url + AUTHORIZE_PATH, state=state, code_verifier=code_verifier
+        endpoints.auth_url + AUTHORIZE_PATH, state=state, code_verifier=code_verifier, **oidc
     )
     return url
+
+
+def openid_scope(scope: str) -> str:
+    """Return ``scope`` with ``openid`` in it, comma separated as Kakao's consent ids are."""
+    items = [item for item in re.split(r"[\s,]+", scope) if item]
+    return ",".join(items if "openid" in items else [*items, "openid"])
 
 
 def _read_json(response: requests.Response) -> dict[str, Any]:
@@ -215,6 +236,17 @@ def exchange_code(
                 code=authorization_code,
                 code_verifier=code_verifier,
             )
+        )
+    return dict(token)
+
+
+def refresh_access_token(*, endpoints: KakaoEndpoints, kakao_refresh_token: str) -> dict[str, Any]:
+    """Trade Kakao's refresh token for a new access token (and, near its end, a new refresh token)."""
+    session = _oauth_session()
+    session.register_compliance_hook("refresh_token_response", _check_token_response)
+    with session:
+        token = _network_errors(
+            lambda: session.refresh_token(endpoints.auth_url + TOKEN_PATH, refresh_token=kakao_refresh_token)
         )
     return dict(token)
 
@@ -317,14 +349,14 @@ def unlink(*, endpoints: KakaoEndpoints, kakao_access_token: str = "", kakao_id:
     """Disconnect the user from this app at Kakao, with their token or else the admin key.
 
     The admin key also serves when Kakao no longer knows the user's token (they logged
-    out at Kakao, or it expired).
+    out at Kakao, or it expired) and ``kakao_id`` says whom to unlink.
     """
     if kakao_access_token:
         try:
             _user_api("POST", endpoints, UNLINK_PATH, headers=_bearer(kakao_access_token))
             return
         except KakaoError as error:
-            if error.code != "kakao_token_rejected" or not settings.KAKAO_ADMIN_KEY:
+            if error.code != "kakao_token_rejected" or not settings.KAKAO_ADMIN_KEY or not kakao_id:
                 raise
     if not settings.KAKAO_ADMIN_KEY:
         raise KakaoError("kakao_token_rejected", "no Kakao token and no admin key to unlink with")

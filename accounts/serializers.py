@@ -59,10 +59,46 @@ class KakaoCodeLoginSerializer(serializers.Serializer):
     )
 
 
+# Three base64url parts: the shape of a signed JWT (a JWE or an unsigned token is refused here).
+ID_TOKEN_SHAPE = RegexValidator(
+    r"\A[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\Z",
+    _("An ID token is a signed JWT: three base64url parts joined by dots."),
+    code="invalid_format",
+)
+
+
+class KakaoIdTokenLoginSerializer(serializers.Serializer):
+    """A native app used Kakao's SDK with OpenID Connect and holds Kakao's ID token."""
+
+    id_token = StrictCharField(
+        max_length=8192, validators=[ID_TOKEN_SHAPE], help_text=_("Kakao's OpenID Connect ID token")
+    )
+    nonce = StrictCharField(
+        max_length=255,
+        validators=[KAKAO_TOKEN_SHAPE],
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The nonce the app sent to Kakao. Leave it out only if the app sent none: "
+            "then the ID token must be at most a few minutes old."
+        ),
+    )
+    access_token = StrictCharField(
+        max_length=2048,
+        validators=[KAKAO_TOKEN_SHAPE],
+        required=False,
+        help_text=_("Kakao's access token of the same login, to read the full profile"),
+    )
+
+
 def kakao_login_serializer(data: Any) -> serializers.Serializer:
-    """Return the serializer for the kind of Kakao login ``data`` is: an access token, or a code."""
+    """Return the serializer for the kind of Kakao login ``data`` is: an ID token, an access token, or a code."""
     if isinstance(data, Mapping) and "access_token" in data and "code" in data:
         raise serializers.ValidationError({"non_field_errors": [_("Send either access_token or code, not both.")]})
+    if isinstance(data, Mapping) and "id_token" in data:
+        if "code" in data:
+            raise serializers.ValidationError({"non_field_errors": [_("Send either id_token or code, not both.")]})
+        return KakaoIdTokenLoginSerializer(data=data)
     if isinstance(data, Mapping) and "code" in data:
         return KakaoCodeLoginSerializer(data=data)
     return KakaoAccessTokenLoginSerializer(data=data)

@@ -1,11 +1,19 @@
-"""Turn a Kakao profile into a local user: find, link or create it, atomically."""
+"""Turn a Kakao profile into a local user: find, link or create it, atomically; keep Kakao's tokens alive."""
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import crypto
-from accounts.kakao import KakaoProfile
+from accounts import crypto, kakao
+from accounts.kakao import KakaoEndpoints, KakaoError, KakaoProfile
 from accounts.models import Identity, User
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 KAKAO = Identity.Provider.KAKAO
 
@@ -100,6 +108,71 @@ def kakao_tokens_of(user: User) -> dict[str, str]:
 def kakao_tokens_forget(user: User) -> None:
     """Drop the stored Kakao tokens of ``user`` (after logout)."""
     Identity.objects.filter(user=user, provider=KAKAO).update(kakao_access_token="", kakao_refresh_token="")
+
+
+def kakao_with_live_token(*, user: User, endpoints: KakaoEndpoints, call: Callable[[str], T]) -> T:
+    """Run ``call`` with the user's Kakao access token; when Kakao says it expired, refresh it once and retry.
+
+    Kakao answers -401 for an expired access token; its refresh token lives two months. A
+    refresh that fails for any reason raises ``kakao_token_rejected``, so callers fall back
+    as they would for a dead token.
+    """
+    tokens = kakao_tokens_of(user)
+    try:
+        return call(tokens.get("access_token", ""))
+    except KakaoError as error:
+        if error.code != "kakao_token_rejected" or not tokens.get("refresh_token"):
+            raise
+    try:
+        refreshed = kakao.refresh_access_token(endpoints=endpoints, kakao_refresh_token=tokens["refresh_token"])
+    except KakaoError as error:
+        raise KakaoError("kakao_token_rejected", f"refresh failed: {error}") from None
+    kakao_tokens_store_refreshed(user, refreshed)
+    return call(refreshed["access_token"])
+
+
+def kakao_tokens_store_refreshed(user: User, kakao_tokens: dict) -> None:
+    """Keep Kakao's new access token, and its new refresh token when it sent one (the old one then dies)."""
+    fields = {"kakao_access_token": crypto.encrypt(kakao_tokens["access_token"])}
+    if kakao_tokens.get("refresh_token"):
+        fields["kakao_refresh_token"] = crypto.encrypt(kakao_tokens["refresh_token"])
+    Identity.objects.filter(user=user, provider=KAKAO).update(**fields)
+
+
+def kakao_logout(*, user: User, endpoints: KakaoEndpoints) -> None:
+    """Expire the user's Kakao tokens at Kakao (refreshing an expired one first), then forget them here."""
+    tokens = kakao_tokens_of(user)
+    if tokens.get("access_token"):
+        try:
+            kakao_with_live_token(
+                user=user,
+                endpoints=endpoints,
+                call=lambda token: kakao.logout(endpoints=endpoints, kakao_access_token=token),
+            )
+        except KakaoError as error:
+            # Our own logout must still happen: Kakao's token expires on its own.
+            logger.info("Kakao logout failed: %s", error)
+    if tokens:
+        kakao_tokens_forget(user)
+
+
+def kakao_unlink(*, user: User, endpoints: KakaoEndpoints) -> None:
+    """Disconnect the user from this app at Kakao: with their token (refreshed if expired), else the admin key."""
+    tokens = kakao_tokens_of(user)
+    if not tokens:
+        return
+    if tokens["access_token"]:
+        try:
+            kakao_with_live_token(
+                user=user,
+                endpoints=endpoints,
+                call=lambda token: kakao.unlink(endpoints=endpoints, kakao_access_token=token),
+            )
+            return
+        except KakaoError as error:
+            if error.code != "kakao_token_rejected" or not settings.KAKAO_ADMIN_KEY:
+                raise
+    kakao.unlink(endpoints=endpoints, kakao_id=tokens["kakao_id"])
 
 
 def user_deactivate_by_kakao_id(*, kakao_id: str) -> bool:

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import flow, kakao, services
+from accounts import flow, kakao, kakao_oidc, services
 from accounts.kakao import KakaoError
 from learn.views import explainer_page
 from tokens import cookies
@@ -70,15 +70,19 @@ def kakao_login(request: HttpRequest) -> HttpResponse:
     """Start the flow: a fresh state and PKCE pair per attempt, then off to Kakao."""
     state = secrets.token_urlsafe(32)  # 256 bits; RFC 9700 asks for at least 128
     code_verifier = secrets.token_urlsafe(64)  # 86 characters, inside RFC 7636's 43-128
+    # OpenID Connect: Kakao copies the nonce into the ID token, tying that token to this attempt.
+    nonce = secrets.token_urlsafe(32) if settings.KAKAO_OIDC else ""
     attempts = _live_attempts(request)
     url = kakao.authorization_url(
         endpoints=kakao.endpoints(request),
         redirect_uri=kakao.redirect_uri(request),
         state=state,
         code_verifier=code_verifier,
+        nonce=nonce,
     )
     attempts[state] = {
         "code_verifier": code_verifier,
+        "nonce": nonce,
         "next": safe_next(request.GET.get("next")),
         "started_at": time.time(),
         "authorize_url": url,
@@ -123,22 +127,36 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
             redirect_uri=token_request["redirect_uri"],
             code_verifier=attempt["code_verifier"],
         )
-        # 4. Read who the user is at Kakao.
+        # 4. With OpenID Connect, Kakao's signed ID token says who logged in, for us to verify.
+        id_token = None
+        if attempt.get("nonce"):
+            reached = "id_token"
+            id_token = kakao_oidc.verify_id_token(
+                endpoints=endpoints,
+                id_token=kakao_tokens.get("id_token", ""),
+                nonce=attempt["nonce"],
+                audiences=[settings.KAKAO_CLIENT_ID],
+            )
+        # 5. Read who the user is at Kakao; the ID token must name the same user.
         reached = "user_me"
         profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=kakao_tokens["access_token"])
+        if id_token:
+            kakao_oidc.check_subject(id_token, profile)
     except KakaoError as error:
         return _login_failed(request, error, attempt=attempt, failed_step=reached)
-    # 5. Find or create the local user, keyed on Kakao's id.
+    # 6. Find or create the local user, keyed on Kakao's id.
     user, created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
     if not user.is_active:
         return _login_failed(request, KakaoError("account_disabled"), attempt=attempt, failed_step="local_user")
-    # 6. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
+    # 7. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
     #    and send it on, to a clean URL with no code in it.
     response = redirect(attempt["next"])
     # A session key planted in this browser before the login is worth nothing after it.
     request.session.cycle_key()
     pair = set_token_cookies(response, user=user)
     steps = _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created)
+    if id_token:
+        steps.insert(4, flow.step("id_token", **flow.describe_id_token(id_token)))  # after Kakao's token response
     flow.save(user_id=user.pk, steps=[*steps, flow.step("our_jwt", **flow.describe_jwt(pair.access))])
     messages.success(request, _("You are logged in with Kakao as %(name)s.") % {"name": user.display_name})
     return response
@@ -250,14 +268,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     endpoints = kakao.endpoints(request)
     if user.is_authenticated:
-        kakao_access_token = services.kakao_tokens_of(user).get("access_token")
-        if kakao_access_token:
-            try:
-                kakao.logout(endpoints=endpoints, kakao_access_token=kakao_access_token)
-            except KakaoError as error:
-                # Our own logout must still happen: Kakao's token expires on its own.
-                logger.info("Kakao logout failed: %s", error)
-            services.kakao_tokens_forget(user)
+        services.kakao_logout(user=user, endpoints=endpoints)
     if request.POST.get("kakao_account") == "1":
         messages.success(request, _("You are logged out of this blog and of your Kakao account."))
         home = request.build_absolute_uri(reverse("blog:post_list"))
@@ -281,17 +292,11 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         context = {"post_count": user.posts.count(), "comment_count": user.comments.count()}
         return render(request, "accounts/account_delete.html", context)
-    tokens = services.kakao_tokens_of(user)
-    if tokens:
-        try:
-            kakao.unlink(
-                endpoints=kakao.endpoints(request),
-                kakao_access_token=tokens.get("access_token", ""),
-                kakao_id=tokens["kakao_id"],
-            )
-        except KakaoError as error:
-            # Nothing is deleted while Kakao still lists the app for this user.
-            return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
+    try:
+        services.kakao_unlink(user=user, endpoints=kakao.endpoints(request))
+    except KakaoError as error:
+        # Nothing is deleted while Kakao still lists the app for this user.
+        return render(request, "accounts/login_error.html", {"error": error, "deleting": True}, status=502)
     post_count, comment_count = user.posts.count(), user.comments.count()
     response = _signed_out(request, redirect("blog:post_list"))
     user.delete()

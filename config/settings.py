@@ -331,6 +331,16 @@ else:
 KAKAO_REDIRECT_URI = os.environ.get("KAKAO_REDIRECT_URI", "")
 KAKAO_SCOPE = os.environ.get("KAKAO_SCOPE", "")
 KAKAO_TIMEOUT = float(os.environ.get("KAKAO_TIMEOUT", "5"))
+# OpenID Connect (accounts/kakao_oidc.py, docs/kakao-setup.md): turn it on in the Kakao console
+# first. The login then asks for scope openid with a nonce and verifies Kakao's ID token.
+KAKAO_OIDC = env_bool("KAKAO_OIDC", default=False)
+# The app keys an ID token sent to /api/auth/kakao/ may be issued to (REST, native, JavaScript);
+# empty: KAKAO_CLIENT_ID only.
+KAKAO_OIDC_AUDIENCES = env_list("KAKAO_OIDC_AUDIENCES")
+# An ID token sent without a nonce can be replayed by whoever copied it: accept it only this fresh.
+KAKAO_OIDC_NONCELESS_MAX_AGE = int(os.environ.get("KAKAO_OIDC_NONCELESS_MAX_AGE", "300"))
+# Kakao blocks clients that fetch its JWKS too often: an unknown kid refetches at most this often.
+KAKAO_OIDC_JWKS_REFETCH_SECONDS = int(os.environ.get("KAKAO_OIDC_JWKS_REFETCH_SECONDS", "300"))
 
 # Our JWTs (tokens/, docs/jwt.md), made by djangorestframework-simplejwt: signed RS256 with
 # a private key only this site holds; anyone verifies them with the public keys at

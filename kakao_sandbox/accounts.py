@@ -17,6 +17,13 @@ TOKEN_RATE_LIMIT = "token-rate-limit"
 USER_ME_401 = "me-401"
 USER_ME_500 = "me-500"
 USER_ME_NOT_JSON = "me-not-json"
+# Failures of the OpenID Connect ID token; the rest of the login works (when scope has openid).
+ID_TOKEN_WRONG_AUDIENCE = "id-token-wrong-aud"
+ID_TOKEN_EXPIRED = "id-token-expired"
+ID_TOKEN_BAD_SIGNATURE = "id-token-bad-signature"
+ID_TOKEN_NO_NONCE = "id-token-no-nonce"
+ID_TOKEN_UNKNOWN_KID = "id-token-unknown-kid"
+ID_TOKEN_WRONG_SUB = "id-token-wrong-sub"
 
 HONG_IMAGE = "kakao_sandbox/avatar-hong.svg"
 FRIEND_IMAGE = "kakao_sandbox/avatar-friend.svg"
@@ -161,6 +168,54 @@ ACCOUNTS = [
         title_en="User info answers 200 with HTML, not JSON",
         nickname="사용자 정보 형식 오류",
         failure=USER_ME_NOT_JSON,
+    ),
+    SandboxAccount(
+        key=ID_TOKEN_WRONG_AUDIENCE,
+        id=4000000201,
+        title_ko="ID 토큰의 aud가 다른 앱의 키 (OIDC)",
+        title_en="ID token issued to another app's key (aud, OIDC)",
+        nickname="ID 토큰 aud",
+        failure=ID_TOKEN_WRONG_AUDIENCE,
+    ),
+    SandboxAccount(
+        key=ID_TOKEN_EXPIRED,
+        id=4000000202,
+        title_ko="만료된 ID 토큰 (OIDC)",
+        title_en="Expired ID token (exp, OIDC)",
+        nickname="ID 토큰 만료",
+        failure=ID_TOKEN_EXPIRED,
+    ),
+    SandboxAccount(
+        key=ID_TOKEN_BAD_SIGNATURE,
+        id=4000000203,
+        title_ko="다른 키로 서명한 ID 토큰, kid는 그대로 (OIDC)",
+        title_en="ID token signed by a foreign key under the published kid (OIDC)",
+        nickname="ID 토큰 서명",
+        failure=ID_TOKEN_BAD_SIGNATURE,
+    ),
+    SandboxAccount(
+        key=ID_TOKEN_NO_NONCE,
+        id=4000000204,
+        title_ko="nonce가 빠진 ID 토큰 (OIDC)",
+        title_en="ID token without the nonce (OIDC)",
+        nickname="ID 토큰 nonce",
+        failure=ID_TOKEN_NO_NONCE,
+    ),
+    SandboxAccount(
+        key=ID_TOKEN_UNKNOWN_KID,
+        id=4000000205,
+        title_ko="JWKS에 없는 kid로 서명한 ID 토큰 (OIDC)",
+        title_en="ID token signed with a kid not in the JWKS (OIDC)",
+        nickname="ID 토큰 kid",
+        failure=ID_TOKEN_UNKNOWN_KID,
+    ),
+    SandboxAccount(
+        key=ID_TOKEN_WRONG_SUB,
+        id=4000000206,
+        title_ko="ID 토큰의 sub가 사용자 정보의 id와 다름 (OIDC)",
+        title_en="ID token names another user (sub) than user info (OIDC)",
+        nickname="ID 토큰 sub",
+        failure=ID_TOKEN_WRONG_SUB,
     ),
 ]
 _BY_KEY = {account.key: account for account in ACCOUNTS}

@@ -26,6 +26,8 @@ class AuthorizationCode:
     account_key: str
     redirect_uri: str
     code_challenge: str  # empty: the authorize request did not use PKCE
+    openid: bool = False  # the authorize request's scope had openid: the token answer adds an ID token
+    nonce: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,20 @@ def client_authenticate(*, client_id: str, client_secret: str, basic_auth_used: 
         raise TokenError(401, "invalid_client", "Bad client credentials", "KOE010")
 
 
-def code_issue(*, account: SandboxAccount, redirect_uri: str, code_challenge: str) -> str:
-    """Return a fresh one-time authorization code for ``account``."""
+def code_issue(
+    *, account: SandboxAccount, redirect_uri: str, code_challenge: str, openid: bool = False, nonce: str = ""
+) -> str:
+    """Return a fresh one-time authorization code for ``account`` (with OIDC: remembering the nonce)."""
     code = secrets.token_urlsafe(64)
-    value = AuthorizationCode(account_key=account.key, redirect_uri=redirect_uri, code_challenge=code_challenge)
+    value = AuthorizationCode(
+        account_key=account.key, redirect_uri=redirect_uri, code_challenge=code_challenge, openid=openid, nonce=nonce
+    )
     store.authorization_codes.put(code, value, ttl=AUTHORIZATION_CODE_TTL)
     return code
 
 
-def code_redeem(*, code: str, redirect_uri: str, code_verifier: str) -> str:
-    """Use up ``code`` and return its account key, checking redirect_uri and PKCE."""
+def code_redeem(*, code: str, redirect_uri: str, code_verifier: str) -> AuthorizationCode:
+    """Use up ``code`` and return what it stands for, checking redirect_uri and PKCE."""
     # The code is gone from here on, even when a later check fails (RFC 6749 section 4.1.2).
     authorization_code = store.authorization_codes.pop(code)
     if authorization_code is None:
@@ -96,7 +102,7 @@ def code_redeem(*, code: str, redirect_uri: str, code_verifier: str) -> str:
         raise TokenError(400, "invalid_grant", "redirect_uri mismatch", "KOE303")
     if not _pkce_verified(authorization_code.code_challenge, code_verifier):
         raise TokenError(400, "invalid_grant", "PKCE verification failed: code_verifier does not match", "KOE320")
-    return authorization_code.account_key
+    return authorization_code
 
 
 def _pkce_verified(code_challenge: str, code_verifier: str) -> bool:

@@ -1,6 +1,7 @@
 """Kakao's endpoints as the sandbox serves them, in Kakao's wire format.
 
-kauth.kakao.com: ``authorize`` (consent page), ``token``, ``account_logout``.
+kauth.kakao.com: ``authorize`` (consent page), ``token``, ``account_logout``, and for
+OpenID Connect ``openid_configuration`` and ``jwks``.
 kapi.kakao.com: ``user_me``, ``logout``, ``unlink``.
 """
 
@@ -12,10 +13,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kakao_sandbox import accounts, grants
+from kakao_sandbox import accounts, grants, oidc
 from kakao_sandbox.accounts import SandboxAccount
 from kakao_sandbox.console import RegisteredApp, registered_app
 from kakao_sandbox.grants import TokenError
@@ -122,7 +124,11 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if account is None:
         return _consent_page(request, selected="", no_account_chosen=True)
     code = grants.code_issue(
-        account=account, redirect_uri=redirect_uri, code_challenge=request.GET.get("code_challenge", "")
+        account=account,
+        redirect_uri=redirect_uri,
+        code_challenge=request.GET.get("code_challenge", ""),
+        openid="openid" in re.split(r"[\s,]+", request.GET.get("scope", "")),
+        nonce=request.GET.get("nonce", "")[:255],
     )
     return _redirect_with(redirect_uri, code=code, state=state)
 
@@ -155,15 +161,45 @@ def token(request: HttpRequest) -> HttpResponse:
         )
         if grant_type == "refresh_token":
             return _json(grants.tokens_refresh(refresh_token=form.get("refresh_token", "")))
-        account_key = grants.code_redeem(
+        authorization_code = grants.code_redeem(
             code=form.get("code", ""),
             redirect_uri=form.get("redirect_uri", ""),
             code_verifier=form.get("code_verifier", ""),
         )
     except TokenError as error:
         return _json(error.body, status=error.status)
-    account = accounts.account_get(account_key)
-    return _token_failure(account) or _json(grants.tokens_issue(account=account))
+    account = accounts.account_get(authorization_code.account_key)
+    failure = _token_failure(account)
+    if failure:
+        return failure
+    answer = grants.tokens_issue(account=account)
+    if authorization_code.openid:
+        answer["id_token"] = _id_token(request, account, nonce=authorization_code.nonce)
+    return _json(answer)
+
+
+def _issuer(request: HttpRequest) -> str:
+    """Return the sandbox's own base URL (the blog's /sandbox/kakao, or the standalone server's root)."""
+    return request.build_absolute_uri(reverse("kakao_sandbox:authorize")).removesuffix("/oauth/authorize")
+
+
+def _id_token(request: HttpRequest, account: SandboxAccount, *, nonce: str) -> str:
+    picture = request.build_absolute_uri(static(account.image)) if account.image else ""
+    return oidc.id_token_issue(
+        account=account, issuer=_issuer(request), client_id=registered_app().client_id, nonce=nonce, picture=picture
+    )
+
+
+@require_GET
+def openid_configuration(request: HttpRequest) -> HttpResponse:
+    """Publish the OpenID Provider metadata (discovery), as kauth.kakao.com does."""
+    return _json(oidc.discovery(_issuer(request)))
+
+
+@require_GET
+def jwks(request: HttpRequest) -> HttpResponse:
+    """Publish the public key that verifies the sandbox's ID tokens."""
+    return _json(oidc.jwks())
 
 
 def _token_failure(account: SandboxAccount) -> HttpResponse | None:
@@ -274,10 +310,14 @@ def dev_token(request: HttpRequest) -> HttpResponse:
     It stands in for what a native app gets from Kakao's SDK, so the API journey in the
     README can start from a Kakao access token without a browser. ``app=foreign`` issues
     the token to another Kakao app, as an attacker's app would hold: the blog must refuse it.
+    ``scope=openid`` adds an ID token, carrying ``nonce`` when one is given, as Kakao's SDKs get.
     """
     account = accounts.account_get(request.POST.get("account", ""))
     if account is None:
         keys = ", ".join(a.key for a in accounts.ACCOUNTS)
         return _json({"error": "invalid_request", "error_description": f"account must be one of: {keys}"}, 400)
     app_id = grants.foreign_app_id() if request.POST.get("app") == "foreign" else None
-    return _json(grants.tokens_issue(account=account, app_id=app_id))
+    answer = grants.tokens_issue(account=account, app_id=app_id)
+    if "openid" in re.split(r"[\s,]+", request.POST.get("scope", "")):
+        answer["id_token"] = _id_token(request, account, nonce=request.POST.get("nonce", "")[:255])
+    return _json(answer)

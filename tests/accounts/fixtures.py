@@ -108,5 +108,6 @@ def access_token_info(app_id: int | str, kakao_id: str = BIG_ID) -> str:
 
 
 # kapi's error shape, e.g. /v2/user/me with a token Kakao does not know.
+REFRESH_TOKEN_INVALID = token_error("KOE322", "invalid_grant", "refresh token not found for refresh_token=abcd...")
 KAPI_INVALID_TOKEN = {"msg": "this access token does not exist", "code": -401}
 KAPI_SERVER_ERROR = {"msg": "internal server error", "code": -1}

@@ -11,6 +11,7 @@ from accounts.models import Identity, User
 from blog.models import Comment, Post
 from tests.accounts import fixtures
 from tests.accounts.kakao_flow import (
+    TOKEN_URL,
     UNLINK_URL,
     callback,
     header_of,
@@ -95,6 +96,7 @@ def test_delete_when_kakao_fails_shows_502_and_deletes_nothing(client, kakao_use
 
 def test_delete_when_kakao_forgot_the_token_unlinks_with_admin_key(client, kakao_user, kakao_http):
     kakao_http.post(UNLINK_URL, json=fixtures.KAPI_INVALID_TOKEN, status=401)
+    kakao_http.post(TOKEN_URL, json=fixtures.REFRESH_TOKEN_INVALID, status=400)  # its refresh token is dead too
     kakao_http.post(UNLINK_URL, json={"id": 123456789})
     assert client.post("/accounts/delete/").status_code == 302
     first, second = unlink_calls(kakao_http)
@@ -106,6 +108,7 @@ def test_delete_when_kakao_forgot_the_token_unlinks_with_admin_key(client, kakao
 
 def test_delete_when_admin_key_unlink_fails_too_deletes_nothing(client, kakao_user, kakao_http):
     kakao_http.post(UNLINK_URL, json=fixtures.KAPI_INVALID_TOKEN, status=401)
+    kakao_http.post(TOKEN_URL, json=fixtures.REFRESH_TOKEN_INVALID, status=400)  # its refresh token is dead too
     kakao_http.post(UNLINK_URL, json=fixtures.KAPI_SERVER_ERROR, status=500)
     assert client.post("/accounts/delete/").status_code == 502
     assert len(unlink_calls(kakao_http)) == 2

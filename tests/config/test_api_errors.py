@@ -155,12 +155,12 @@ def test_the_schema_documents_every_error_status_with_the_error_body():
                 assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
-def test_the_schema_describes_the_kakao_login_body_as_one_of_two_shapes():
+def test_the_schema_describes_the_kakao_login_body_as_one_of_three_shapes():
     schema = api_schema()
     body = schema["paths"]["/api/auth/kakao/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     shapes = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["oneOf"]
 
-    assert len(shapes) == 2
+    assert len(shapes) == 3  # an access token, a code with its verifier, an ID token
 
 
 @pytest.mark.django_db

@@ -112,6 +112,12 @@ def test_consent_page_lists_every_test_account_as_a_labelled_radio(client):
         "me-401",
         "me-500",
         "me-not-json",
+        "id-token-wrong-aud",
+        "id-token-expired",
+        "id-token-bad-signature",
+        "id-token-no-nonce",
+        "id-token-unknown-kid",
+        "id-token-wrong-sub",
     ]
     assert all(f'<label for="account-{key}">' in html for key in keys)
     assert html.index("오류 시나리오") < html.index('id="account-token-500"')

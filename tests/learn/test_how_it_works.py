@@ -26,6 +26,7 @@ SECTIONS = [
     "authorizer-cache",
     "compare",
     "sigv4",
+    "oidc",
 ]
 TITLES = {
     "ko": ("카카오 로그인과 JWT는 이렇게 동작합니다", "state와 PKCE가 막는 공격"),
