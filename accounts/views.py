@@ -170,7 +170,11 @@ def _login_failed(request: HttpRequest, error: KakaoError, *, attempt: dict | No
     query = {key: request.GET[key][:CALLBACK_VALUE_MAX_CHARS] for key in CALLBACK_FIELDS if key in request.GET}
     steps.append(flow.step("callback", query=flow.redact(query)))
     flow.save_failed(request.session, steps=steps, failed_step=failed_step, error_code=error.code, answer=str(error))
-    request.session[LOGIN_ERROR_SESSION_KEY] = {"code": error.code, "next": attempt["next"] if attempt else "/"}
+    request.session[LOGIN_ERROR_SESSION_KEY] = {
+        "code": error.code,
+        "reason": getattr(error, "reason", ""),  # which check an ID token failed, for its own message
+        "next": attempt["next"] if attempt else "/",
+    }
     return redirect("accounts:login_failed")
 
 
@@ -180,7 +184,15 @@ def login_failed(request: HttpRequest) -> HttpResponse:
     failure = request.session.get(LOGIN_ERROR_SESSION_KEY)
     if not isinstance(failure, dict):
         return redirect("accounts:login")
-    return login_error(request, KakaoError(failure.get("code", "")), next_url=safe_next(failure.get("next")))
+    return login_error(request, _stored_error(failure), next_url=safe_next(failure.get("next")))
+
+
+def _stored_error(failure: dict) -> KakaoError:
+    """Return the error a failed callback stored in the session, with its own message again."""
+    reason = failure.get("reason")
+    if failure.get("code") == "kakao_id_token_invalid" and reason in kakao_oidc.REASONS:
+        return kakao_oidc.IdTokenRefused(reason)
+    return KakaoError(failure.get("code", ""))
 
 
 def _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created) -> list[dict]:

@@ -40,6 +40,10 @@ def come_back(client, state: str):
 
 
 def assert_refused(response, message: str) -> None:
+    assert "access_token" not in response.cookies
+    if response.status_code == 302:  # to the clean error address, as a browser follows it
+        assert response["Location"] == "/accounts/login/failed/"
+        response = response.client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert response.status_code == 502  # the ID token came from Kakao's token endpoint: Kakao's fault
     assert 'class="error-page"' in page
@@ -132,8 +136,10 @@ def test_unreachable_jwks_is_a_502_page_and_creates_nothing(client, kakao_http):
     oidc.stub_jwks(kakao_http, body=requests.ConnectionError("refused"))
     response = log_in_with_id_token(client, kakao_http)
 
-    assert response.status_code == 502
-    assert "public keys" in response.content.decode()
+    assert response["Location"] == "/accounts/login/failed/"
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 502
+    assert "public keys" in page.content.decode()
     assert User.objects.count() == 0
 
 
