@@ -1,4 +1,4 @@
-"""Reads for the auth API: each returns what its endpoint shows, in one query."""
+"""Reads: the account as the API shows it, and the Kakao tokens a user left with us."""
 
 from datetime import datetime
 from typing import Any
@@ -6,6 +6,7 @@ from typing import Any
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from accounts import crypto
 from accounts.models import Identity, User
 
 # At most one row: an account has at most one identity per provider (a unique constraint).
@@ -41,3 +42,15 @@ def _date_joined_from_db(value: Any, connection: BaseDatabaseWrapper) -> datetim
     for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
         value = convert(value, column, connection)
     return value
+
+
+def kakao_tokens_of(user: User) -> dict[str, str]:
+    """Return the user's stored Kakao tokens in clear, {} when none."""
+    identity = Identity.objects.filter(user=user, provider=Identity.Provider.KAKAO).first()
+    if identity is None:
+        return {}
+    return {
+        "access_token": crypto.decrypt(identity.kakao_access_token),
+        "refresh_token": crypto.decrypt(identity.kakao_refresh_token),
+        "kakao_id": identity.uid,
+    }

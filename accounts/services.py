@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import crypto, kakao
+from accounts import crypto, kakao, selectors
 from accounts.kakao import KakaoEndpoints, KakaoError, KakaoProfile
 from accounts.models import Identity, User
 
@@ -93,18 +93,6 @@ def _refresh_profile(user: User, profile: KakaoProfile) -> None:
     user.save(update_fields=["nickname", "profile_image_url", "email", "email_verified", "last_login"])
 
 
-def kakao_tokens_of(user: User) -> dict[str, str]:
-    """Return the user's stored Kakao tokens in clear, {} when none."""
-    identity = Identity.objects.filter(user=user, provider=KAKAO).first()
-    if identity is None:
-        return {}
-    return {
-        "access_token": crypto.decrypt(identity.kakao_access_token),
-        "refresh_token": crypto.decrypt(identity.kakao_refresh_token),
-        "kakao_id": identity.uid,
-    }
-
-
 def kakao_tokens_forget(user: User) -> None:
     """Drop the stored Kakao tokens of ``user`` (after logout)."""
     Identity.objects.filter(user=user, provider=KAKAO).update(kakao_access_token="", kakao_refresh_token="")
@@ -117,7 +105,7 @@ def kakao_with_live_token(*, user: User, endpoints: KakaoEndpoints, call: Callab
     refresh that fails for any reason raises ``kakao_token_rejected``, so callers fall back
     as they would for a dead token.
     """
-    tokens = kakao_tokens_of(user)
+    tokens = selectors.kakao_tokens_of(user)
     try:
         return call(tokens.get("access_token", ""))
     except KakaoError as error:
@@ -141,7 +129,7 @@ def kakao_tokens_store_refreshed(user: User, kakao_tokens: dict) -> None:
 
 def kakao_logout(*, user: User, endpoints: KakaoEndpoints) -> None:
     """Expire the user's Kakao tokens at Kakao (refreshing an expired one first), then forget them here."""
-    tokens = kakao_tokens_of(user)
+    tokens = selectors.kakao_tokens_of(user)
     if tokens.get("access_token"):
         try:
             kakao_with_live_token(
@@ -158,7 +146,7 @@ def kakao_logout(*, user: User, endpoints: KakaoEndpoints) -> None:
 
 def kakao_unlink(*, user: User, endpoints: KakaoEndpoints) -> None:
     """Disconnect the user from this app at Kakao: with their token (refreshed if expired), else the admin key."""
-    tokens = kakao_tokens_of(user)
+    tokens = selectors.kakao_tokens_of(user)
     if not tokens:
         return
     if tokens["access_token"]:

@@ -11,8 +11,8 @@ import secrets
 from dataclasses import dataclass
 
 from kakao_sandbox import store
-from kakao_sandbox.accounts import SandboxAccount, account_get, granted_scope
 from kakao_sandbox.console import registered_app
+from kakao_sandbox.personas import SandboxAccount, account_get, granted_scope
 
 AUTHORIZATION_CODE_TTL = 10 * 60
 ACCESS_TOKEN_TTL = 21599

@@ -15,8 +15,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from kakao_sandbox import accounts
-from kakao_sandbox.accounts import SandboxAccount
+from kakao_sandbox import personas
+from kakao_sandbox.personas import SandboxAccount
 
 ID_TOKEN_TTL = 21599  # as long as the access token, as Kakao's
 WRONG_AUDIENCE = "another-apps-rest-api-key"
@@ -75,7 +75,7 @@ def id_token_issue(*, account: SandboxAccount, issuer: str, client_id: str, nonc
     now = int(time.time())
     claims = {"iss": issuer, "aud": client_id, "sub": str(account.id), "iat": now, "exp": now + ID_TOKEN_TTL}
     claims["auth_time"] = now
-    if nonce and account.failure != accounts.ID_TOKEN_NO_NONCE:
+    if nonce and account.failure != personas.ID_TOKEN_NO_NONCE:
         claims["nonce"] = nonce
     claims["nickname"] = account.nickname
     if picture:
@@ -83,15 +83,15 @@ def id_token_issue(*, account: SandboxAccount, issuer: str, client_id: str, nonc
     if account.email and account.is_email_valid:
         claims["email"] = account.email
     key, kid = signing_key(), _kid(signing_key())
-    if account.failure == accounts.ID_TOKEN_WRONG_AUDIENCE:
+    if account.failure == personas.ID_TOKEN_WRONG_AUDIENCE:
         claims["aud"] = WRONG_AUDIENCE
-    elif account.failure == accounts.ID_TOKEN_EXPIRED:
+    elif account.failure == personas.ID_TOKEN_EXPIRED:
         claims.update(iat=now - 2 * ID_TOKEN_TTL, exp=now - ID_TOKEN_TTL, auth_time=now - 2 * ID_TOKEN_TTL)
-    elif account.failure == accounts.ID_TOKEN_BAD_SIGNATURE:
+    elif account.failure == personas.ID_TOKEN_BAD_SIGNATURE:
         key = _key("forger")  # a foreign key that claims the published kid
-    elif account.failure == accounts.ID_TOKEN_UNKNOWN_KID:
+    elif account.failure == personas.ID_TOKEN_UNKNOWN_KID:
         key = _key("forger")
         kid = _kid(key)
-    elif account.failure == accounts.ID_TOKEN_WRONG_SUB:
+    elif account.failure == personas.ID_TOKEN_WRONG_SUB:
         claims["sub"] = str(account.id + 1)
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})

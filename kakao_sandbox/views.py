@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kakao_sandbox import accounts, grants, oidc
-from kakao_sandbox.accounts import SandboxAccount
+from kakao_sandbox import grants, oidc, personas
 from kakao_sandbox.console import RegisteredApp, registered_app
 from kakao_sandbox.grants import TokenError
+from kakao_sandbox.personas import SandboxAccount
 
 S256_CODE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest, unpadded
 DEFAULT_HANG_SECONDS = 8  # longer than the blog's 5 s timeout
@@ -116,11 +116,11 @@ def authorize(request: HttpRequest) -> HttpResponse:
             redirect_uri, error="consent_required", error_description="user consent required", state=state
         )
     if request.method == "GET":
-        return _consent_page(request, selected=accounts.ACCOUNTS[0].key)
+        return _consent_page(request, selected=personas.ACCOUNTS[0].key)
 
     if request.POST.get("action") != "agree":
         return _redirect_with(redirect_uri, error="access_denied", error_description="User denied access", state=state)
-    account = accounts.account_get(request.POST.get("account", ""))
+    account = personas.account_get(request.POST.get("account", ""))
     if account is None:
         return _consent_page(request, selected="", no_account_chosen=True)
     code = grants.code_issue(
@@ -137,8 +137,8 @@ def _consent_page(request: HttpRequest, *, selected: str, no_account_chosen: boo
     context = {
         "service_host": urlsplit(request.GET["redirect_uri"]).netloc,
         "requested_scope": request.GET.get("scope", ""),
-        "normal_accounts": [account for account in accounts.ACCOUNTS if not account.failure],
-        "failure_accounts": [account for account in accounts.ACCOUNTS if account.failure],
+        "normal_accounts": [account for account in personas.ACCOUNTS if not account.failure],
+        "failure_accounts": [account for account in personas.ACCOUNTS if account.failure],
         "selected": selected,
         "no_account_chosen": no_account_chosen,
     }
@@ -168,7 +168,7 @@ def token(request: HttpRequest) -> HttpResponse:
         )
     except TokenError as error:
         return _json(error.body, status=error.status)
-    account = accounts.account_get(authorization_code.account_key)
+    account = personas.account_get(authorization_code.account_key)
     failure = _token_failure(account)
     if failure:
         return failure
@@ -204,18 +204,18 @@ def jwks(request: HttpRequest) -> HttpResponse:
 
 def _token_failure(account: SandboxAccount) -> HttpResponse | None:
     """Return the broken answer a failure account asks for, or None to answer normally."""
-    if account.failure == accounts.TOKEN_500:
+    if account.failure == personas.TOKEN_500:
         return _html(UPSTREAM_500_HTML, status=500)
-    if account.failure == accounts.TOKEN_NOT_JSON:
+    if account.failure == personas.TOKEN_NOT_JSON:
         return _html(MAINTENANCE_HTML, status=200)
-    if account.failure == accounts.TOKEN_RATE_LIMIT:
+    if account.failure == personas.TOKEN_RATE_LIMIT:
         body = {
             "error": "invalid_request",
             "error_description": "token request rate limit exceeded",
             "error_code": "KOE237",
         }
         return _json(body, status=400)
-    if account.failure == accounts.TOKEN_HANG:
+    if account.failure == personas.TOKEN_HANG:
         # A slow Kakao: the tokens do come, but after the client has given up.
         time.sleep(getattr(settings, "KAKAO_SANDBOX_HANG_SECONDS", DEFAULT_HANG_SECONDS))
     return None
@@ -237,14 +237,14 @@ def user_me(request: HttpRequest) -> HttpResponse:
     grant = _bearer_grant(request)
     if grant is None:
         return _invalid_token()
-    account = accounts.account_get(grant.account_key)
-    if account.failure == accounts.USER_ME_401:
+    account = personas.account_get(grant.account_key)
+    if account.failure == personas.USER_ME_401:
         return _invalid_token()
-    if account.failure == accounts.USER_ME_500:
+    if account.failure == personas.USER_ME_500:
         return _json({"msg": "internal server error", "code": -1}, status=500)
-    if account.failure == accounts.USER_ME_NOT_JSON:
+    if account.failure == personas.USER_ME_NOT_JSON:
         return _html(MAINTENANCE_HTML, status=200)
-    return _json(accounts.user_me(account, absolute_url=lambda path: request.build_absolute_uri(static(path))))
+    return _json(personas.user_me(account, absolute_url=lambda path: request.build_absolute_uri(static(path))))
 
 
 @require_GET
@@ -263,7 +263,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     if grant is None:
         return _invalid_token()
     grants.grant_revoke(grant)
-    return _json({"id": accounts.account_get(grant.account_key).id})
+    return _json({"id": personas.account_get(grant.account_key).id})
 
 
 @csrf_exempt
@@ -278,14 +278,14 @@ def unlink(request: HttpRequest) -> HttpResponse:
         target_id = request.POST.get("target_id", "")
         if request.POST.get("target_id_type") != "user_id" or not (target_id.isascii() and target_id.isdigit()):
             return _json({"msg": "target_id_type must be user_id and target_id a number", "code": -2}, status=400)
-        account = accounts.account_by_id(int(target_id))
+        account = personas.account_by_id(int(target_id))
         if account is None:
             return _json({"msg": "NotRegisteredUserException", "code": -101}, status=400)
     else:
         grant = _bearer_grant(request)
         if grant is None:
             return _invalid_token()
-        account = accounts.account_get(grant.account_key)
+        account = personas.account_get(grant.account_key)
     grants.account_revoke(account)
     return _json({"id": account.id})
 
@@ -312,9 +312,9 @@ def dev_token(request: HttpRequest) -> HttpResponse:
     the token to another Kakao app, as an attacker's app would hold: the blog must refuse it.
     ``scope=openid`` adds an ID token, carrying ``nonce`` when one is given, as Kakao's SDKs get.
     """
-    account = accounts.account_get(request.POST.get("account", ""))
+    account = personas.account_get(request.POST.get("account", ""))
     if account is None:
-        keys = ", ".join(a.key for a in accounts.ACCOUNTS)
+        keys = ", ".join(a.key for a in personas.ACCOUNTS)
         return _json({"error": "invalid_request", "error_description": f"account must be one of: {keys}"}, 400)
     app_id = grants.foreign_app_id() if request.POST.get("app") == "foreign" else None
     answer = grants.tokens_issue(account=account, app_id=app_id)

@@ -6,7 +6,7 @@ import pytest
 from django.db import DataError, connections
 from django.test import override_settings
 
-from accounts import crypto, kakao, services
+from accounts import crypto, kakao, selectors, services
 from accounts.models import Identity, User
 from tests.accounts import fixtures
 
@@ -191,7 +191,7 @@ def test_kakao_tokens_are_stored_encrypted_and_read_back_in_clear():
     assert identity.kakao_access_token
     assert fixtures.KAKAO_ACCESS_TOKEN not in identity.kakao_access_token
     assert fixtures.KAKAO_REFRESH_TOKEN not in identity.kakao_refresh_token
-    assert services.kakao_tokens_of(user) == {**TOKENS, "kakao_id": "123456789"}
+    assert selectors.kakao_tokens_of(user) == {**TOKENS, "kakao_id": "123456789"}
 
 
 def test_refresh_token_is_kept_when_kakao_sends_no_new_one():
@@ -199,18 +199,18 @@ def test_refresh_token_is_kept_when_kakao_sends_no_new_one():
     services.user_get_or_create_from_kakao(
         profile=profile_of(fixtures.USER_ME_FULL), kakao_tokens={"access_token": "second-access-token"}
     )
-    assert services.kakao_tokens_of(user)["access_token"] == "second-access-token"
-    assert services.kakao_tokens_of(user)["refresh_token"] == fixtures.KAKAO_REFRESH_TOKEN
+    assert selectors.kakao_tokens_of(user)["access_token"] == "second-access-token"
+    assert selectors.kakao_tokens_of(user)["refresh_token"] == fixtures.KAKAO_REFRESH_TOKEN
 
 
 def test_kakao_tokens_forget_empties_stored_tokens():
     user, _ = login_as(fixtures.USER_ME_FULL)
     services.kakao_tokens_forget(user)
-    assert services.kakao_tokens_of(user) == {"access_token": "", "refresh_token": "", "kakao_id": "123456789"}
+    assert selectors.kakao_tokens_of(user) == {"access_token": "", "refresh_token": "", "kakao_id": "123456789"}
 
 
 def test_kakao_tokens_of_user_without_kakao_identity_is_empty():
-    assert services.kakao_tokens_of(local_user("minji", email="", email_verified=False)) == {}
+    assert selectors.kakao_tokens_of(local_user("minji", email="", email_verified=False)) == {}
 
 
 def test_encrypted_token_after_secret_key_change_reads_as_empty():
@@ -240,7 +240,7 @@ def test_deactivate_by_kakao_id_deactivates_user_and_drops_tokens():
     assert services.user_deactivate_by_kakao_id(kakao_id="123456789")
     user.refresh_from_db()
     assert not user.is_active
-    assert services.kakao_tokens_of(user)["access_token"] == ""
+    assert selectors.kakao_tokens_of(user)["access_token"] == ""
 
 
 def test_deactivate_by_unknown_kakao_id_returns_false():

@@ -22,7 +22,7 @@ from tests.faults.report import FaultRow
 from tests.faults.traffic import Recorder, api_login, failed_by_status, family_of, logged_in
 from tokens import families
 
-# The sandbox's test accounts (kakao_sandbox/accounts.py), each logging in for the first time in its own test.
+# The sandbox's test accounts (kakao_sandbox/personas.py), each logging in for the first time in its own test.
 BIG_ID, BIG_ID_KAKAO_ID = "big-id", 1376016924429759228
 PROPERTIES_ONLY, PROPERTIES_ONLY_KAKAO_ID = "properties-only", 4000000006
 ANY_ACCOUNT = "invalid-email"
