@@ -7,20 +7,106 @@ shown to that user (accounts.views.flow_inspector); a failed one, in the browser
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import jwt
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.translation import gettext
 
-from accounts.kakao_oidc import VerifiedIdToken
+from accounts import kakao
+from accounts.kakao import KakaoError, KakaoProfile
+from accounts.kakao_oidc import IdTokenRefused, VerifiedIdToken
 from tokens import keys
 
 logger = logging.getLogger(__name__)
 
 FLOW_TTL_SECONDS = 30 * 60
 SECRET_FIELDS = {"client_secret", "code_verifier", "code", "access_token", "refresh_token", "id_token"}
+# What a failed callback keeps of its query: the visitor chooses it, so only Kakao's fields, each cut short.
+CALLBACK_FIELDS = ("code", "state", "error", "error_description")
+CALLBACK_VALUE_MAX_CHARS = 200
+
+
+@dataclass
+class LoginRecord:
+    """One run of the login callback as the flow inspector tells it, built beside the callback.
+
+    The callback only hands over what it learnt (Kakao's tokens, the ID token, the profile);
+    the record works out the requests it stands for and which step a failure stopped at.
+    """
+
+    request: HttpRequest
+    attempt: dict[str, Any] | None
+    kakao_tokens: dict[str, Any] | None = None
+    id_token: VerifiedIdToken | None = None
+    profile: KakaoProfile | None = None
+
+    def save(self, *, user: AbstractBaseUser, created: bool, access_token: str) -> None:
+        """Keep the steps of this successful login for ``user``, ending with our JWT."""
+        endpoints = kakao.endpoints(self.request)
+        steps = [
+            step("authorize", url=self.attempt["authorize_url"]),
+            step("callback", query=redact(self.request.GET.dict())),
+            step("token_request", url=f"POST {endpoints.auth_url}{kakao.TOKEN_PATH}", form=redact(self._token_form())),
+            step("token_response", json=redact(self.kakao_tokens)),
+        ]
+        if self.id_token:
+            steps.append(step("id_token", **describe_id_token(self.id_token)))
+        steps += [
+            step("user_me", url=f"GET {endpoints.api_url}{kakao.USER_ME_PATH}", json=self.profile.raw),
+            step(
+                "local_user",
+                result="created" if created else "found",
+                user={"id": user.pk, "username": user.username, "nickname": user.nickname},
+            ),
+            step("our_jwt", **describe_jwt(access_token)),
+        ]
+        save(user_id=user.pk, steps=steps)
+
+    def save_failure(self, error: KakaoError) -> None:
+        """Keep, for this browser, how far the login got and what Kakao answered."""
+        steps = [step("authorize", url=self.attempt["authorize_url"])] if self.attempt else []
+        query = {
+            key: self.request.GET[key][:CALLBACK_VALUE_MAX_CHARS] for key in CALLBACK_FIELDS if key in self.request.GET
+        }
+        steps.append(step("callback", query=redact(query)))
+        save_failed(
+            self.request.session,
+            steps=steps,
+            failed_step=self.failed_step(error),
+            error_code=error.code,
+            answer=str(error),
+        )
+
+    def failed_step(self, error: KakaoError) -> str:
+        """Return the step ``error`` stopped the login at, from what the callback had learnt by then."""
+        if isinstance(error, IdTokenRefused) or error.code == "kakao_jwks_unavailable":
+            return "id_token"
+        if error.code == "account_disabled":
+            return "local_user"
+        if self.kakao_tokens is not None:
+            return "user_me"
+        if self.attempt is None or "code" not in self.request.GET or "error" in self.request.GET:
+            return "callback"
+        return "token_request"
+
+    def _token_form(self) -> dict[str, str]:
+        """Return the form kakao.exchange_code posted to Kakao's token endpoint."""
+        form = {
+            "grant_type": "authorization_code",
+            "client_id": settings.KAKAO_CLIENT_ID,
+            "redirect_uri": kakao.redirect_uri(self.request),
+            "code": self.request.GET.get("code", ""),
+            "code_verifier": self.attempt["code_verifier"],
+        }
+        if settings.KAKAO_CLIENT_SECRET:
+            form["client_secret"] = settings.KAKAO_CLIENT_SECRET
+        return form
 
 
 def shorten(value: str, keep: int = 6) -> str:

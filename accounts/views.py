@@ -35,9 +35,6 @@ ATTEMPTS_KEPT = 5
 LOGIN_ERROR_SESSION_KEY = "kakao_login_error"
 # A login page inside a login page's next, inside...: unwrapped this many times at most.
 NEXT_UNWRAP_LIMIT = 5
-# What a failed callback's record keeps of its query, and how much of each value.
-CALLBACK_FIELDS = ("code", "state", "error", "error_description")
-CALLBACK_VALUE_MAX_CHARS = 200
 
 
 def safe_next(url: str | None) -> str:
@@ -100,7 +97,8 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
     if attempt is None and request.user.is_authenticated:
         # A refresh of the callback after logging in: the state is used up, the login stands.
         return redirect("blog:post_list")
-    reached = "callback"  # the step the flow inspector shows as failed, if one does
+    # What the flow inspector will show of this login; the flow below never reads it.
+    record = flow.LoginRecord(request, attempt)
     try:
         if attempt is None:
             raise KakaoError("invalid_state")
@@ -113,67 +111,52 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
         endpoints = kakao.endpoints(request)
         # 3. Exchange the code for Kakao's tokens, proving with the code_verifier that we
         #    are the client that started this attempt (PKCE).
-        token_request = {
-            "grant_type": "authorization_code",
-            "client_id": settings.KAKAO_CLIENT_ID,
-            "redirect_uri": kakao.redirect_uri(request),
-            "code": authorization_code,
-            "code_verifier": attempt["code_verifier"],
-        }
-        reached = "token_request"
-        kakao_tokens = kakao.exchange_code(
+        record.kakao_tokens = kakao_tokens = kakao.exchange_code(
             endpoints=endpoints,
             authorization_code=authorization_code,
-            redirect_uri=token_request["redirect_uri"],
+            redirect_uri=kakao.redirect_uri(request),
             code_verifier=attempt["code_verifier"],
         )
         # 4. With OpenID Connect, Kakao's signed ID token says who logged in, for us to verify.
         id_token = None
         if attempt.get("nonce"):
-            reached = "id_token"
-            id_token = kakao_oidc.verify_id_token(
+            record.id_token = id_token = kakao_oidc.verify_id_token(
                 endpoints=endpoints,
                 id_token=kakao_tokens.get("id_token", ""),
                 nonce=attempt["nonce"],
                 audiences=[settings.KAKAO_CLIENT_ID],
             )
         # 5. Read who the user is at Kakao; the ID token must name the same user.
-        reached = "user_me"
-        profile = kakao.fetch_profile(endpoints=endpoints, kakao_access_token=kakao_tokens["access_token"])
+        record.profile = profile = kakao.fetch_profile(
+            endpoints=endpoints, kakao_access_token=kakao_tokens["access_token"]
+        )
         if id_token:
             kakao_oidc.check_subject(id_token, profile)
     except KakaoError as error:
-        return _login_failed(request, error, attempt=attempt, failed_step=reached)
+        return _login_failed(request, error, record)
     # 6. Find or create the local user, keyed on Kakao's id.
     user, created = services.user_get_or_create_from_kakao(profile=profile, kakao_tokens=kakao_tokens)
     if not user.is_active:
-        return _login_failed(request, KakaoError("account_disabled"), attempt=attempt, failed_step="local_user")
+        return _login_failed(request, KakaoError("account_disabled"), record)
     # 7. Log the browser in with our own JWTs (HttpOnly cookies, no server-side session)
     #    and send it on, to a clean URL with no code in it.
     response = redirect(attempt["next"])
     # A session key planted in this browser before the login is worth nothing after it.
     request.session.cycle_key()
     pair = set_token_cookies(response, user=user)
-    steps = _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created)
-    if id_token:
-        steps.insert(4, flow.step("id_token", **flow.describe_id_token(id_token)))  # after Kakao's token response
-    flow.save(user_id=user.pk, steps=[*steps, flow.step("our_jwt", **flow.describe_jwt(pair.access))])
+    record.save(user=user, created=created, access_token=pair.access)
     messages.success(request, _("You are logged in with Kakao as %(name)s.") % {"name": user.display_name})
     return response
 
 
-def _login_failed(request: HttpRequest, error: KakaoError, *, attempt: dict | None, failed_step: str) -> HttpResponse:
+def _login_failed(request: HttpRequest, error: KakaoError, record: flow.LoginRecord) -> HttpResponse:
     """Keep what happened for this browser's flow inspector, then go to an address without the code."""
-    logger.warning("Kakao login failed at %s: %s", failed_step, error)
-    steps = [flow.step("authorize", url=attempt["authorize_url"])] if attempt else []
-    # The query is the visitor's to choose: only the fields Kakao sends, each cut short.
-    query = {key: request.GET[key][:CALLBACK_VALUE_MAX_CHARS] for key in CALLBACK_FIELDS if key in request.GET}
-    steps.append(flow.step("callback", query=flow.redact(query)))
-    flow.save_failed(request.session, steps=steps, failed_step=failed_step, error_code=error.code, answer=str(error))
+    logger.warning("Kakao login failed at %s: %s", record.failed_step(error), error)
+    record.save_failure(error)
     request.session[LOGIN_ERROR_SESSION_KEY] = {
         "code": error.code,
         "reason": getattr(error, "reason", ""),  # which check an ID token failed, for its own message
-        "next": attempt["next"] if attempt else "/",
+        "next": record.attempt["next"] if record.attempt else "/",
     }
     return redirect("accounts:login_failed")
 
@@ -193,27 +176,6 @@ def _stored_error(failure: dict) -> KakaoError:
     if failure.get("code") == "kakao_id_token_invalid" and reason in kakao_oidc.REASONS:
         return kakao_oidc.IdTokenRefused(reason)
     return KakaoError(failure.get("code", ""))
-
-
-def _flow_steps(request, attempt, endpoints, token_request, kakao_tokens, profile, user, created) -> list[dict]:
-    """Describe this login for the flow inspector, every secret shortened."""
-    secret = {"client_secret": settings.KAKAO_CLIENT_SECRET} if settings.KAKAO_CLIENT_SECRET else {}
-    return [
-        flow.step("authorize", url=attempt["authorize_url"]),
-        flow.step("callback", query=flow.redact(request.GET.dict())),
-        flow.step(
-            "token_request",
-            url=f"POST {endpoints.auth_url}{kakao.TOKEN_PATH}",
-            form=flow.redact({**token_request, **secret}),
-        ),
-        flow.step("token_response", json=flow.redact(kakao_tokens)),
-        flow.step("user_me", url=f"GET {endpoints.api_url}{kakao.USER_ME_PATH}", json=profile.raw),
-        flow.step(
-            "local_user",
-            result="created" if created else "found",
-            user={"id": user.pk, "username": user.username, "nickname": user.nickname},
-        ),
-    ]
 
 
 @login_required

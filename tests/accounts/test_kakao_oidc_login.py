@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from accounts import flow, kakao_oidc
+from accounts.flow import FAILED_SESSION_KEY
 from accounts.models import Identity, User
 from tests.accounts import fixtures
 from tests.accounts import oidc_support as oidc
@@ -43,6 +44,7 @@ def assert_refused(response, message: str) -> None:
     assert "access_token" not in response.cookies
     if response.status_code == 302:  # to the clean error address, as a browser follows it
         assert response["Location"] == "/accounts/login/failed/"
+        assert response.client.session[FAILED_SESSION_KEY]["failed_step"] == "id_token"
         response = response.client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert response.status_code == 502  # the ID token came from Kakao's token endpoint: Kakao's fault

@@ -9,8 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.flow import FAILED_SESSION_KEY, FLOW_TTL_SECONDS
+from accounts.models import User
 from accounts.views import safe_next
-from tests.accounts.kakao_flow import AUTH_CODE, callback, log_in, start_login
+from tests.accounts import fixtures
+from tests.accounts.kakao_flow import AUTH_CODE, TOKEN_URL, USER_ME_URL, callback, log_in, start_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 
@@ -116,3 +118,26 @@ def test_own_token_hand_off_needs_the_csrf_token(kakao_http):
     response = browser.post("/accounts/flow/token/")
     assert response.status_code == 403
     assert browser.cookies["access_token"].value not in response.content.decode()
+
+
+def test_cancel_at_consent_is_recorded_as_stopping_at_the_callback(client):
+    state = start_login(client)["state"]
+    callback(client, error="access_denied", state=state)
+    assert client.session[FAILED_SESSION_KEY]["failed_step"] == "callback"
+
+
+def test_profile_kakao_fails_to_give_is_recorded_as_stopping_at_user_me(client, kakao_http):
+    kakao_http.post(TOKEN_URL, json=fixtures.TOKEN_SUCCESS)
+    kakao_http.get(USER_ME_URL, status=500, json={"msg": "internal", "code": -1})
+    state = start_login(client)["state"]
+    callback(client, code=AUTH_CODE, state=state)
+    assert client.session[FAILED_SESSION_KEY]["failed_step"] == "user_me"
+
+
+def test_deactivated_account_is_recorded_as_stopping_at_the_local_user(client, kakao_http):
+    log_in(client, kakao_http)
+    User.objects.update(is_active=False)
+    client.cookies.clear()
+    state = start_login(client)["state"]
+    callback(client, code=AUTH_CODE, state=state)
+    assert client.session[FAILED_SESSION_KEY]["failed_step"] == "local_user"
