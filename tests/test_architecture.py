@@ -73,3 +73,7 @@ def test_the_sandbox_imports_no_app():
 def test_settings_import_no_app_code():
     names = imported_modules(BASE_DIR / "config" / "settings.py")
     assert [name for name in names if name.startswith(APPS[:-1])] == []
+
+
+def test_the_verifier_needs_no_django_no_database_and_no_app():
+    assert offenders("verifier", ("django", "rest_framework", *APPS)) == []
