@@ -23,3 +23,26 @@ def test_migration_renders_the_html_and_excerpt_of_existing_posts():
     migrated = Post.objects.get(pk=post.pk)
     assert migrated.body_html == "<h1>예전 글</h1>\n<p><strong>굵게</strong></p>\n"
     assert migrated.excerpt == "예전 글 굵게"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_gives_stored_posts_highlighted_code_and_code_free_excerpts():
+    before = [("blog", "0004_render_existing_posts")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    user = old_apps.get_model("accounts", "User").objects.create(username="older", nickname="older")
+    body = "글입니다.\n\n```python\ndef hello():\n    return 1\n```\n"
+    post = old_apps.get_model("blog", "Post").objects.create(
+        author=user, title="t", body=body, body_html="<p>stale</p>", excerpt="stale def hello"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from blog.models import Post
+
+    migrated = Post.objects.get(pk=post.pk)
+    assert '<span class="tok-k">def</span>' in migrated.body_html  # Pygments' token classes
+    assert "stale" not in migrated.body_html
+    assert "def hello" not in migrated.excerpt
