@@ -6,6 +6,7 @@ The answer has no body: nginx reads only the status and the headers.
 """
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -40,6 +41,11 @@ class VerifierServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that hung up before its answer is not an error of ours: no traceback on stderr.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class AuthorizeHandler(BaseHTTPRequestHandler):
