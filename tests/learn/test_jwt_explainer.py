@@ -97,3 +97,11 @@ def test_jwt_explainer_loads_nothing_from_another_host_and_has_no_inline_style(c
     assert other_host_asset_urls(page) == []
     assert page.find_all("style") == []
     assert [e.tag for e in page.elements if "style" in e.attrs] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/jwt/", "/how-it-works/"])
+def test_korean_pages_call_the_explainer_a_decoder_never_a_decryptor(client, path):
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "JWT 디코더" in page
+    assert "해독" not in page  # "decryption": the misconception the explainer corrects
