@@ -7,6 +7,8 @@ no inline style, so the Content-Security-Policy stays strict.
 """
 
 import re
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import nh3
@@ -20,8 +22,23 @@ from pygments.util import ClassNotFound
 # Every family of adversarial text renders this much in well under a second (docs/performance.md).
 MAX_BODY_CHARS = 30_000
 EXCERPT_CHARS = 160
-# Pygments' lexers are regular expressions: a bigger block is shown plain, not highlighted.
-HIGHLIGHT_MAX_CHARS = 8_000
+# Pygments' lexers are regular expressions, and many are slow on text made to be slow: a long
+# run of one character takes quadratic time, and some lexers (chapel, cddl, diff, scala...)
+# exponential time on a few dozen characters. Only these are used, each up to the block size
+# at which bench/highlight_lexers.py measures its worst text under half a second; a bigger block,
+# or any other language, is shown plain.
+HIGHLIGHTED_LANGUAGES = {
+    **dict.fromkeys(
+        ("python", "javascript", "jsx", "typescript", "tsx", "json", "go", "rust", "kotlin", "swift", "lua"),
+        8_000,
+    ),
+    **dict.fromkeys(("php", "sql", "nginx", "html", "xml", "yaml", "ruby", "csharp", "text"), 8_000),
+    **dict.fromkeys(("java", "c", "cpp", "bash", "console", "docker", "toml", "ini", "css", "markdown"), 2_000),
+}
+HIGHLIGHT_MAX_CHARS = max(HIGHLIGHTED_LANGUAGES.values())
+# Highlighting time one post may spend; the blocks after it are shown plain.
+HIGHLIGHT_BUDGET_SECONDS = 0.3
+_highlight_deadline: ContextVar[float] = ContextVar("highlight_deadline", default=float("inf"))
 LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,30}")
 # Token classes get a prefix so they cannot collide with the site's own (static/css/code.css).
 FORMATTER = HtmlFormatter(nowrap=True, classprefix="tok-", style="github-dark")
@@ -51,11 +68,13 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def highlight_code(code: str, language: str, _attributes: str) -> str:
     """Return ``code`` as Pygments' token spans, or "" for markdown-it to escape it plainly."""
-    if not LANGUAGE.fullmatch(language or "") or len(code) > HIGHLIGHT_MAX_CHARS:
+    if not LANGUAGE.fullmatch(language or "") or time.monotonic() > _highlight_deadline.get():
         return ""
     try:
         lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
     except ClassNotFound:
+        return ""
+    if len(code) > HIGHLIGHTED_LANGUAGES.get(lexer.aliases[0], 0):
         return ""
     return highlight(code, lexer, FORMATTER)
 
@@ -87,8 +106,13 @@ class Rendered:
 def render(text: str) -> Rendered:
     """Return sanitized HTML for Markdown ``text`` and a plain-text excerpt of its first words."""
     tokens = _markdown.parse(LONE_SURROGATE.sub("\ufffd", text))
+    budget = _highlight_deadline.set(time.monotonic() + HIGHLIGHT_BUDGET_SECONDS)
+    try:
+        unsafe_html = _markdown.renderer.render(tokens, _markdown.options, {})
+    finally:
+        _highlight_deadline.reset(budget)
     html = nh3.clean(
-        _markdown.renderer.render(tokens, _markdown.options, {}),
+        unsafe_html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         tag_attribute_values=ALLOWED_ATTRIBUTE_VALUES,

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from rest_framework.test import APIClient
 
-from blog import services
-from blog.markdown import EXCERPT_CHARS, HIGHLIGHT_MAX_CHARS, code_css, render
+from blog import markdown, services
+from blog.markdown import EXCERPT_CHARS, HIGHLIGHT_MAX_CHARS, HIGHLIGHTED_LANGUAGES, code_css, render
 from blog.models import Comment
 
 XSS_PAYLOADS = [
@@ -184,6 +184,33 @@ def test_code_block_in_an_unknown_or_odd_language_is_shown_plain():
 def test_code_block_too_long_to_highlight_is_shown_plain():
     html = render("```python\n" + "x = 1\n" * (HIGHLIGHT_MAX_CHARS // 6 + 1) + "```").html
     assert "x = 1" in html and "tok-" not in html
+
+
+@pytest.mark.parametrize("language", ["chapel", "cddl", "diff", "scala", "splus"])
+def test_code_in_a_language_whose_lexer_can_take_exponential_time_is_shown_plain(language):
+    # chapel: 44 characters held a gunicorn worker until it was killed (bench/highlight_lexers.py).
+    html = render(f'```{language}\n"' + "\\" * 42 + 'x\n```').html
+    assert "tok-" not in html and "\\" * 42 in html
+
+
+def test_code_block_over_its_languages_own_cap_is_shown_plain():
+    assert HIGHLIGHTED_LANGUAGES["c"] < HIGHLIGHT_MAX_CHARS
+    small, large = "int x;\n" * 10, "int x;\n" * (HIGHLIGHTED_LANGUAGES["c"] // 7 + 1)
+    assert "tok-" in render(f"```c\n{small}```").html
+    assert "tok-" not in render(f"```c\n{large}```").html
+
+
+def test_aliases_reach_the_language_they_name():
+    assert "tok-" in render("```js\nlet x = 1;\n```").html
+    assert "tok-" in render("```sh\necho hi\n```").html
+
+
+def test_blocks_after_the_posts_highlighting_budget_is_spent_are_shown_plain(monkeypatch):
+    monkeypatch.setattr(markdown, "HIGHLIGHT_BUDGET_SECONDS", 0)
+    html = render("```python\nx = 1\n```").html
+    assert "x = 1" in html and "tok-" not in html
+    monkeypatch.undo()
+    assert "tok-" in render("```python\nx = 1\n```").html  # the budget is per render, not per process
 
 
 def test_highlighting_needs_no_inline_style_and_the_stylesheet_is_current():
