@@ -46,6 +46,7 @@ MESSAGES = {
     "access_denied": _("You cancelled the Kakao login, so nothing was shared with us."),
     "consent_required": _("Kakao needs your consent before you can log in."),
     "missing_code": _("Kakao sent you back without a login code. Please try again."),
+    "invalid_callback": _("This return from Kakao carries an error Kakao does not send. Please start the login again."),
     "KOE006": _(
         "This site's return address is not registered at Kakao (KOE006). The site owner must add it in the Kakao console."
     ),
@@ -78,6 +79,7 @@ MESSAGES = {
 # The HTTP status our page or API answers with: the visitor's fault is 4xx, Kakao's is 502.
 STATUSES = {
     "invalid_state": 400,
+    "invalid_callback": 400,
     "access_denied": 400,
     "consent_required": 400,
     "missing_code": 400,
@@ -90,6 +92,21 @@ STATUSES = {
     "kakao_id_token_invalid": 401,
     "kakao_oidc_off": 403,
 }
+
+
+# The errors an authorization server sends back to the redirect URI (RFC 6749 section 4.1.2.1),
+# plus Kakao's own: any other value was written by whoever made the link, not by Kakao.
+CALLBACK_ERRORS = {
+    *("access_denied", "consent_required", "invalid_request", "invalid_scope", "unauthorized_client"),
+    *("unsupported_response_type", "server_error", "temporarily_unavailable", "login_required"),
+}
+
+
+def callback_error(error: str) -> "KakaoError":
+    """Return the KakaoError for the ``error`` a callback carries; a value Kakao never sends is the link's fault (400)."""
+    if error in CALLBACK_ERRORS or re.fullmatch(r"KOE\d{3}", error):
+        return KakaoError(error)
+    return KakaoError("invalid_callback")
 
 
 class KakaoError(Exception):

@@ -104,7 +104,7 @@ def kakao_callback(request: HttpRequest) -> HttpResponse:
             raise KakaoError("invalid_state")
         # 2. Kakao's answer: an error (the user pressed cancel) or an authorization code.
         if request.GET.get("error"):
-            raise KakaoError(request.GET["error"])
+            raise kakao.callback_error(request.GET["error"])
         authorization_code = request.GET.get("code", "")
         if not authorization_code:
             raise KakaoError("missing_code")

@@ -141,3 +141,16 @@ def test_deactivated_account_is_recorded_as_stopping_at_the_local_user(client, k
     state = start_login(client)["state"]
     callback(client, code=AUTH_CODE, state=state)
     assert client.session[FAILED_SESSION_KEY]["failed_step"] == "local_user"
+
+
+@pytest.mark.parametrize("error", ["x" * 5000, "<script>alert(1)</script>", "made_up_error"])
+def test_callback_error_kakao_never_sends_is_the_links_fault_400_not_kakaos_502(client, error):
+    state = start_login(client)["state"]
+    response = client.get("/accounts/kakao/callback/", {"state": state, "error": error}, follow=True)
+    assert response.status_code == 400
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_callback_error_kakao_does_send_keeps_its_own_answer(client):
+    state = start_login(client)["state"]
+    assert client.get("/accounts/kakao/callback/", {"state": state, "error": "server_error"}, follow=True).status_code == 502
