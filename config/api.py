@@ -40,7 +40,8 @@ class BoundedJSONParser(JSONParser):
         if len(raw) > limit:
             raise PayloadTooLarge()
         try:
-            text = raw.decode((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET))
+            # RFC 8259: JSON between systems is UTF-8, whatever charset the Content-Type names.
+            text = raw.decode("utf-8")
             data = json.loads(text, object_pairs_hook=_object_without_duplicates, parse_constant=_no_constants)
         except RecursionError:
             raise exceptions.ParseError(_("JSON nested too deeply."), code="json_too_deep") from None

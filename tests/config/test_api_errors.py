@@ -209,3 +209,15 @@ def test_api_post_without_the_trailing_slash_is_a_json_404_not_a_redirect(client
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_json_in_another_text_encoding_is_a_parse_error_even_when_its_charset_says_so(client):
+    response = client.generic(
+        "POST",
+        "/api/auth/token/refresh/",
+        '{"refresh": "é"}'.encode("latin-1"),
+        content_type="application/json; charset=latin-1",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
