@@ -16,8 +16,16 @@ class ApiKeyCreateForm(forms.Form):
     )
     label = forms.CharField(label=_("Label"), max_length=100, required=False, help_text=_("What the key is for."))
 
+    def __init__(self, *args, creator: User | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.creator = creator
+
     def clean_username(self) -> User:
         user = User.objects.filter(username=self.cleaned_data["username"], is_active=True).first()
         if user is None:
             raise forms.ValidationError(_("No active user has this username."))
+        # A key acts as its user: a staff member must not gain another staff member's powers through one.
+        creator = self.creator
+        if creator is not None and not creator.is_superuser and user != creator and (user.is_staff or user.is_superuser):
+            raise forms.ValidationError(_("Only a superuser may create a key that acts as another staff member."))
         return user

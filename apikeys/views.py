@@ -22,14 +22,14 @@ def _staff_only(request: HttpRequest) -> None:
 def key_list(request: HttpRequest) -> HttpResponse:
     """List the keys with each user's last refused signed request; a POST creates a key."""
     _staff_only(request)
-    form = ApiKeyCreateForm(request.POST or None)
+    form = ApiKeyCreateForm(request.POST or None, creator=request.user)
     created = secret = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created, secret = services.api_key_create(
             user=data["username"], scopes=data["scopes"], days=data["days"], label=data["label"]
         )
-        form = ApiKeyCreateForm()
+        form = ApiKeyCreateForm(creator=request.user)
     keys = selectors.api_key_list()
     context = {
         "form": form,

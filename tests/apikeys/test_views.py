@@ -143,3 +143,17 @@ def test_admin_revoke_action_revokes_the_selected_keys(client, django_user_model
     client.post(reverse("admin:apikeys_apikey_changelist"), {"action": "revoke", "_selected_action": [key.pk]})
     key.refresh_from_db()
     assert key.revoked_at is not None
+
+
+def test_staff_cannot_create_a_key_that_acts_as_another_staff_member_or_a_superuser(client, staff, make_user):
+    make_user("boss", is_staff=True, is_superuser=True)
+    make_user("colleague", is_staff=True)
+    client.force_login(staff)
+    for username in ("boss", "colleague"):
+        response = client.post(
+            PAGE, {"username": username, "scopes": ["posts:write"], "days": 7}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 200 and "superuser" in response.content.decode()
+    assert not ApiKey.objects.exists()
+    client.post(PAGE, {"username": "editor", "scopes": ["posts:read"], "days": 7})  # a key for oneself is fine
+    assert ApiKey.objects.get().user == staff
