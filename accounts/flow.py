@@ -1,6 +1,6 @@
 """Record the steps of a user's last login for the flow inspector, secrets shortened.
 
-The record of a login is kept in the cache under the user's id for 30 minutes and is only ever
+The record of a login is kept in the state store under the user's id for 30 minutes and is only ever
 shown to that user (accounts.views.flow_inspector); a failed one, in the browser's session.
 """
 
@@ -14,13 +14,13 @@ from typing import Any
 import jwt
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
 from accounts import kakao
 from accounts.kakao import KakaoError, KakaoProfile
 from accounts.kakao_oidc import IdTokenRefused, VerifiedIdToken
+from core import state
 from tokens import keys
 
 logger = logging.getLogger(__name__)
@@ -173,15 +173,15 @@ def _key(user_id: int) -> str:
 
 
 def save(*, user_id: int, steps: list[dict[str, Any]]) -> None:
-    """Keep the record if the cache can take it: a cache outage may lose it, never the login."""
+    """Keep the record if the store can take it: an outage of the store may lose it, never the login."""
     try:
-        cache.set(_key(user_id), steps, FLOW_TTL_SECONDS)
-    except Exception as error:  # each cache backend fails with its own exceptions (Redis, database)
-        logger.warning("Login flow record not kept, the cache is unavailable: %s", type(error).__name__)
+        state.put(_key(user_id), steps, ttl=FLOW_TTL_SECONDS)
+    except Exception as error:  # each store fails with its own exceptions (Redis, database)
+        logger.warning("Login flow record not kept, the state store is unavailable: %s", type(error).__name__)
 
 
 def load(*, user_id: int) -> list[dict[str, Any]]:
-    return cache.get(_key(user_id)) or []
+    return state.get(_key(user_id)) or []
 
 
 # A failed login has no user to key it on: it is kept in the browser's own session instead.

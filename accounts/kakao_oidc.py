@@ -16,12 +16,12 @@ from typing import Any
 import jwt
 import requests
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import kakao, outbound
 from accounts.kakao import KakaoEndpoints, KakaoError, KakaoProfile
+from core import state
 
 JWKS_PATH = "/.well-known/jwks.json"
 ALGORITHMS = ["RS256"]  # what Kakao's discovery document lists; never what a token's header says
@@ -226,7 +226,7 @@ def use_once(id_token: str, verified: VerifiedIdToken) -> None:
     """Refuse an ID token already traded for our tokens; remember this one until it expires."""
     lifetime = max(1, int(verified.claims["exp"] - time.time()) + CLOCK_SKEW)
     key = USED_ID_TOKEN_KEY + hashlib.sha256(id_token.encode()).hexdigest()
-    if not cache.add(key, 1, timeout=lifetime):
+    if not state.add(key, ttl=lifetime):
         raise IdTokenRefused("replayed")
 
 

@@ -3,13 +3,13 @@
 A bearer token proves only that the caller holds it; a signature proves that this exact
 request (method, path, query, signed headers, body, time) was made by someone holding the
 secret, which never travels. What a signature cannot stop by itself is the same request
-sent twice: the replay cache refuses a signature seen before inside the clock window.
+sent twice: the state store (core/state.py, never a cache that may forget) refuses a signature
+seen before inside the clock window.
 """
 
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -20,6 +20,7 @@ from accounts.models import User
 from apikeys import inspector, services, sigv4
 from apikeys.models import ApiKey
 from apikeys.sigv4 import SignatureError
+from core import state
 
 # A signature is good while its X-Amz-Date is within the skew of now: at most twice the skew in all.
 REPLAY_WINDOW_SECONDS = int(2 * sigv4.CLOCK_SKEW.total_seconds()) + 60
@@ -86,8 +87,8 @@ def _verify(authorization: sigv4.Authorization, request: sigv4.SignedRequest, se
     sigv4.check_scope(authorization, region=settings.SIGV4_REGION, request_time=signed_at, now=datetime.now(tz=UTC))
     sigv4.verify(authorization, request, secret)
     # After the signature checks out, so that nobody can burn a signature they only saw in passing.
-    # cache.add is atomic on every backend: of two identical requests at once, one is first.
-    if not cache.add(REPLAY_KEY_PREFIX + authorization.signature, True, REPLAY_WINDOW_SECONDS):
+    # state.add is atomic in every store: of two identical requests at once, one is first.
+    if not state.add(REPLAY_KEY_PREFIX + authorization.signature, ttl=REPLAY_WINDOW_SECONDS):
         raise SignatureError(
             _("This signed request was already received: sign each request anew (replay refused)."),
             "signature_replayed",

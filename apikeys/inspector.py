@@ -9,11 +9,11 @@ import logging
 import time
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from accounts.flow import FLOW_TTL_SECONDS, shorten
 from apikeys import sigv4
+from core import state
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def _key(user_id: int) -> str:
 
 
 def save_refusal(*, user_id: int, request: HttpRequest, error: sigv4.SignatureError) -> None:
-    """Keep the refusal if the cache can take it: a cache outage may lose it, never the answer."""
+    """Keep the refusal if the store can take it: an outage of the store may lose it, never the answer."""
     record = {
         "at": time.time(),
         "code": error.code,
@@ -37,14 +37,14 @@ def save_refusal(*, user_id: int, request: HttpRequest, error: sigv4.SignatureEr
         "string_to_sign": error.extra.get("string_to_sign", ""),
     }
     try:
-        cache.set(_key(user_id), record, FLOW_TTL_SECONDS)
-    except Exception as error:  # each cache backend fails with its own exceptions (Redis, database)
-        logger.warning("Signed-request refusal not kept, the cache is unavailable: %s", type(error).__name__)
+        state.put(_key(user_id), record, ttl=FLOW_TTL_SECONDS)
+    except Exception as error:  # each store fails with its own exceptions (Redis, database)
+        logger.warning("Signed-request refusal not kept, the state store is unavailable: %s", type(error).__name__)
 
 
 def refusals(*, user_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Return the kept refusals of these users, by user id."""
-    records = cache.get_many([_key(user_id) for user_id in user_ids])
+    records = state.get_many([_key(user_id) for user_id in user_ids])
     return {user_id: records[_key(user_id)] for user_id in user_ids if _key(user_id) in records}
 
 

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "kakao_sandbox",
     "learn",
     "apikeys",
+    "core",
 ]
 
 MIDDLEWARE = [
@@ -179,8 +180,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
     )
 
-# The cache (login flow records) and the rate-limit counters are shared by every instance: Redis when
-# REDIS_URL is set, else a table in the database (created by `manage.py migrate`).
+# The cache and the rate-limit counters are shared by every instance: Redis when REDIS_URL is set,
+# else a table in the database (created by `manage.py migrate`).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -195,6 +196,9 @@ RATE_LIMITS = {
     "/api/auth/": os.environ.get("RATE_LIMIT_API_AUTH", "60/m"),
 }
 RATE_LIMIT_CACHE = "default"
+# State that must outlive any cache pressure (seen signatures, used ID tokens, flow records; core/state.py):
+# a Redis that never evicts (maxmemory-policy noeviction, checked), else "" for a table in the database.
+STATE_STORE_URL = os.environ.get("STATE_STORE_URL", REDIS_URL).strip()
 # How many proxies of ours append to X-Forwarded-For in front of the app (nginx: 1).
 # 0 uses the TCP peer address; never set it higher than the proxies you really run.
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))

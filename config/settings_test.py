@@ -18,5 +18,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"blog-test-{os.getpid()}.sqlite3")}  # noqa: F405
 
-# One process, no table to create: counters of the rate limits live in memory here.
+# One process, no table to create.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The limiter counts in the database or Redis (state, never a cache that may forget): tests that
+# are about limits set RATE_LIMITS themselves (tests/ratelimit/), the rest run without them.
+RATE_LIMITS = {}

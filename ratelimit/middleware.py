@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from django import db
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -30,6 +29,7 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
+from core import state
 from ratelimit.models import RateLimitCounter
 
 logger = logging.getLogger(__name__)
@@ -113,10 +113,6 @@ def count_request(key: str, *, expires_at: int, now: float) -> int:
     lifetime = math.ceil(expires_at - now) + 1
     if isinstance(cache, RedisCache):
         return _count_in_redis(cache, key, lifetime)
-    if isinstance(cache, LocMemCache):
-        # One process (the tests): add() and incr() each run under the cache's lock.
-        cache.add(key, 0, timeout=lifetime)
-        return cache.incr(key)
     return _count_in_database(key, expires_at=expires_at, now=now)
 
 
@@ -124,7 +120,10 @@ def _count_in_redis(cache: RedisCache, key: str, lifetime: int) -> int:
     # Django's cache API has no "increment, creating the key with an expiry"; the redis-py
     # client behind RedisCache sends INCR and EXPIRE in one MULTI/EXEC round trip.
     key = cache.make_and_validate_key(key)
-    with cache._cache.get_client(key, write=True).pipeline() as pipeline:
+    client = cache._cache.get_client(key, write=True)
+    # Counters are state: a Redis that evicts them under memory pressure lifts the limit.
+    state.require_no_eviction(client)
+    with client.pipeline() as pipeline:
         pipeline.incr(key)
         pipeline.expire(key, lifetime)
         count, _ = pipeline.execute()

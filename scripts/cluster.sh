@@ -258,7 +258,9 @@ start() {
   if [ "${CLUSTER_REDIS:-0}" = 1 ]; then
     local redis_port
     redis_port=$(free_port)
-    spawn "$dir" redis /usr/bin/redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no
+    # noeviction: it also holds state (seen signatures, counters) that the app refuses to keep where it may be evicted.
+    spawn "$dir" redis /usr/bin/redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+      --maxmemory-policy noeviction
     set_env REDIS_URL "redis://127.0.0.1:$redis_port/0"
   else
     unset REDIS_URL

@@ -1,8 +1,11 @@
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
 
 # Import the URLconf now, with the test settings' sandbox on as under `make run`: it is built
@@ -10,6 +13,7 @@ from hypothesis import settings as hypothesis_settings
 # sandbox's routes exist for every test after them.
 import config.urls  # noqa: F401
 from blog import services
+from tests.ports import free_port, wait_until_listening
 
 # Property tests draw the same examples on every run, so CI is deterministic; `make fuzz`
 # (HYPOTHESIS_PROFILE=explore) draws new ones.
@@ -84,3 +88,61 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis server of our own on loopback (Debian's redis-server): on REDIS_TEST_PORT, else a free port."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (scripts/ensure-packages.sh installs it)")
+    port = int(os.environ.get("REDIS_TEST_PORT") or free_port())
+    directory = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_listening(port, what="redis-server", process=process)
+    except RuntimeError:
+        process.kill()
+        raise
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def dead_state_store(settings):
+    """A state store in a Redis that nothing listens for: every use of it is an outage."""
+    settings.STATE_STORE_URL = f"redis://127.0.0.1:{free_port()}/0"
+
+
+@pytest.fixture
+def busy_default_cache(settings):
+    """The default cache a production site has without Redis (a database table), and a way to fill it.
+
+    Django's database cache culls a third of its rows on each write past MAX_ENTRIES (300):
+    whatever lived in it is gone after a few hundred other writes.
+    """
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    call_command("createcachetable")
+
+    def fill(count: int) -> None:
+        # The cull deletes the lowest keys first: "~" sorts after every key of ours, so ours go first.
+        for number in range(count):
+            cache.set(f"~pressure:{number}", number)
+
+    return fill

@@ -186,6 +186,7 @@ def test_token_with_a_nonce_the_client_does_not_send_is_refused(kakao_http):
     assert refused(oidc.id_token(), nonce=None) == "nonce_expected"
 
 
+@pytest.mark.django_db
 def test_id_token_used_once_is_refused_the_second_time(kakao_http):
     oidc.stub_jwks(kakao_http)
     token = oidc.id_token()

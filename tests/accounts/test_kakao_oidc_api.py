@@ -148,6 +148,17 @@ def test_replayed_id_token_is_refused_the_second_time(api, jwks):
     assert response.json()["reason"] == "replayed"
 
 
+def test_a_used_id_token_is_refused_however_busy_the_default_cache_is(api, jwks, busy_default_cache):
+    body = {"id_token": oidc.id_token(), "nonce": oidc.NONCE}
+    assert post(api, body).status_code == 200
+    busy_default_cache(3000)
+
+    response = post(api, body)
+
+    assert response.status_code == 401
+    assert response.json()["reason"] == "replayed"
+
+
 def test_nonceless_fresh_id_token_logs_in(api, jwks):
     assert post(api, {"id_token": oidc.id_token(nonce=None)}).status_code == 200
 
@@ -222,14 +233,7 @@ def test_two_simultaneous_logins_with_one_id_token_let_only_one_in(api, jwks, tr
     assert statuses == [200, 401]
 
 
-def test_cache_outage_while_recording_the_id_token_is_503_and_creates_nothing(api, jwks, monkeypatch):
-    import redis
-
-    def down(*args, **kwargs):
-        raise redis.ConnectionError("cache down")
-
-    monkeypatch.setattr(kakao_oidc.cache, "add", down)
-
+def test_state_store_outage_while_recording_the_id_token_is_503_and_creates_nothing(api, jwks, dead_state_store):
     response = post(api, {"id_token": oidc.id_token(), "nonce": oidc.NONCE})
 
     assert response.status_code == 503

@@ -13,7 +13,6 @@ import responses
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from accounts import flow
 from accounts.models import Identity, User
 from tests.accounts import fixtures
 from tests.accounts.kakao_flow import (
@@ -508,14 +507,9 @@ def test_login_renews_the_session_key_so_a_planted_one_is_worthless(client, kaka
 
 
 @pytest.mark.django_db
-def test_login_succeeds_when_the_cache_is_down_and_says_the_flow_record_was_lost(
-    client, kakao_http, monkeypatch, caplog
+def test_login_succeeds_when_the_state_store_is_down_and_says_the_flow_record_was_lost(
+    client, kakao_http, dead_state_store, caplog
 ):
-    def cache_down(*args, **kwargs):
-        raise ConnectionError("Redis is down")
-
-    monkeypatch.setattr(flow.cache, "set", cache_down)
-
     with caplog.at_level(logging.WARNING, logger="accounts.flow"):
         response = log_in(client, kakao_http)
 

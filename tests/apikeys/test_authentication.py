@@ -6,7 +6,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -277,15 +276,8 @@ def test_two_identical_signed_requests_at_once_let_exactly_one_through(writer_ke
     assert Post.objects.count() == 1
 
 
-def test_cache_down_answers_503_not_500(client, make_key, monkeypatch):
-    import redis
-
+def test_state_store_down_answers_503_not_500(client, make_key, dead_state_store):
     key, secret = make_key("posts:read")
-
-    def down(*args, **kwargs):
-        raise redis.ConnectionError("cache down")
-
-    monkeypatch.setattr(cache, "add", down)
     response = signed_call(client, "GET", POSTS, key_id=key.key_id, secret=secret)
     assert response.status_code == 503
 
@@ -307,3 +299,17 @@ def test_unknown_keys_leave_no_record(client, bot):
 
 def test_authentication_answers_401_with_its_scheme_when_it_alone_guards_a_view():
     assert SigV4Authentication().authenticate_header(None).startswith("AWS4-HMAC-SHA256")
+
+
+def test_replays_are_refused_however_busy_the_default_cache_is(client, writer_key, busy_default_cache):
+    key, secret = writer_key
+    writes = [signed_meta("POST", POSTS, key, secret, data={**NEW_POST, "title": f"글 {n}"}) for n in range(6)]
+    assert [send(client, "POST", POSTS, body, meta).status_code for body, meta in writes] == [201] * 6
+    for number in range(50):
+        body, meta = signed_meta("GET", POSTS, key, secret, query=f"n={number}")
+        assert send(client, "GET", POSTS, body, meta, query=f"n={number}").status_code == 200
+    busy_default_cache(3000)
+
+    for body, meta in writes:
+        refused(send(client, "POST", POSTS, body, meta), "signature_replayed")
+    assert Post.objects.count() == 6

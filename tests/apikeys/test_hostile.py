@@ -4,7 +4,6 @@ import socket
 import string
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -78,7 +77,6 @@ def test_a_signed_request_while_the_database_is_down_is_503(writer_key, tmp_path
     else:
         connection.settings_dict.update(HOST="127.0.0.1", PORT=str(_port_where_nothing_listens()))
     try:
-        cache.clear()
         response = signed_call(
             Client(raise_request_exception=False), "GET", "/api/posts/", key_id=key.key_id, secret=secret
         )

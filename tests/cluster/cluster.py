@@ -176,7 +176,7 @@ class Cluster:
         """Start Redis again on its port, as cluster.sh did (empty: nothing was saved); wait until it listens."""
         port = urlsplit(self.environment()["REDIS_URL"]).port
         # Redis puts itself in the background and writes the pid file that cluster.sh stop reads.
-        options = f"--bind 127.0.0.1 --port {port} --save '' --appendonly no --daemonize yes"
+        options = f"--bind 127.0.0.1 --port {port} --save '' --appendonly no --maxmemory-policy noeviction --daemonize yes"
         subprocess.run(
             [
                 "/usr/bin/redis-server",

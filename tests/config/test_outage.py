@@ -129,12 +129,10 @@ def test_many_requests_during_an_outage_log_one_warning_and_no_traceback(dead_da
 
 
 @pytest.mark.django_db
-def test_page_while_the_cache_is_unreachable_is_503(settings, visitor, make_user):
-    redis_url = f"redis://127.0.0.1:{port_where_nothing_listens()}/0"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+def test_page_while_the_state_store_is_unreachable_is_503(dead_state_store, visitor, make_user):
     visitor.force_login(make_user("minji"))
 
-    response = visitor.get("/accounts/flow/")  # the flow inspector reads its record from the cache
+    response = visitor.get("/accounts/flow/")  # the flow inspector reads its record from the state store
 
     assert response.status_code == 503
     assert response["Retry-After"] == RETRY_AFTER

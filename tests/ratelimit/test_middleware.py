@@ -1,6 +1,5 @@
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -20,7 +19,6 @@ from hypothesis import strategies as st
 from ratelimit import middleware as ratelimit
 from ratelimit.middleware import Rate, client_address, hit, parse_rate
 from ratelimit.models import RateLimitCounter
-from tests.ports import free_port, wait_until_listening
 
 LOGIN = "/accounts/kakao/login/"
 API_AUTH = "/api/auth/token/refresh/"
@@ -200,40 +198,6 @@ def database_counters():
         yield
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    """A Redis server of our own on loopback (Debian's redis-server): on REDIS_TEST_PORT, else a free port."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (scripts/ensure-packages.sh installs it)")
-    port = int(os.environ.get("REDIS_TEST_PORT") or free_port())
-    directory = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [
-            server,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_listening(port, what="redis-server", process=process)
-    except RuntimeError:
-        process.kill()
-        raise
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
-
-
 @pytest.fixture
 def redis_counters(redis_url):
     caches = {
@@ -247,13 +211,10 @@ def redis_counters(redis_url):
         yield
 
 
-@pytest.fixture(params=["local-memory", "database", "redis"])
+@pytest.fixture(params=["database", "redis"])
 def counters(request):
-    """Count in each store in turn: the tests' local memory, the database, Redis."""
-    if request.param == "database":
-        request.getfixturevalue("database_counters")
-    elif request.param == "redis":
-        request.getfixturevalue("redis_counters")
+    """Count in each store in turn: the database, Redis."""
+    request.getfixturevalue(f"{request.param}_counters")
     return request.param
 
 
