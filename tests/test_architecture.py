@@ -1,12 +1,13 @@
 """The arrows between the apps (docs/architecture.md): who may import whom."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parents[1]
-APPS = ("accounts", "tokens", "ratelimit", "blog", "kakao_sandbox", "learn", "config")
+APPS = ("accounts", "tokens", "ratelimit", "blog", "kakao_sandbox", "learn", "core", "config")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -77,3 +78,69 @@ def test_settings_import_no_app_code():
 
 def test_the_verifier_needs_no_django_no_database_and_no_app():
     assert offenders("verifier", ("django", "rest_framework", *APPS)) == []
+
+
+# Calls that keep something: on a cache (``cache.set``, ``caches["x"].add``) or the state store.
+KEEPING_METHODS = {"set", "add", "incr", "decr", "set_many", "get_or_set", "touch", "put"}
+STORE_ROW = re.compile(r"^\| `(?P<path>[\w/]+\.py)` \| `(?P<function>\w+)` \| (?P<kind>cache|state) \|", re.MULTILINE)
+
+
+def _store_of(call: ast.Call) -> str | None:
+    """Return "cache" or "state" if ``call`` keeps something in one, else None."""
+    function = call.func
+    if not isinstance(function, ast.Attribute) or function.attr not in KEEPING_METHODS:
+        return None
+    owner = function.value
+    if isinstance(owner, ast.Subscript):
+        owner = owner.value
+    if isinstance(owner, ast.Name) and owner.id in {"cache", "caches"}:
+        return "cache"
+    if isinstance(owner, ast.Name) and owner.id == "state":
+        return "state"
+    return None
+
+
+def keeping_calls() -> set[tuple[str, str, str]]:
+    """Return (path, enclosing function, store) for every call of the project's code that keeps something."""
+    found = set()
+    for app in (*APPS, "apikeys", "core"):
+        for path in (BASE_DIR / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for function in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(function, ast.FunctionDef):
+                    continue
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Call) and (store := _store_of(node)):
+                        found.add((str(path.relative_to(BASE_DIR)), function.name, store))
+    return found
+
+
+@pytest.mark.parametrize("document", ["architecture.md", "architecture.ko.md"])
+def test_every_store_the_code_writes_is_classified_as_cache_or_state(document):
+    rows = {
+        (m["path"], m["function"]): m["kind"] for m in STORE_ROW.finditer((BASE_DIR / "docs" / document).read_text())
+    }
+    calls = keeping_calls()
+    assert calls, "the scan found nothing: it no longer recognises the project's calls"
+
+    unlisted = sorted(
+        f"{path} {function}() keeps something in the {store}"
+        for path, function, store in calls
+        if (path, function) not in rows
+    )
+    # State in a cache is the bug this table exists for: a busy cache forgets it.
+    state_in_a_cache = sorted(
+        f"{path} {function}()"
+        for path, function, store in calls
+        if store == "cache" and rows.get((path, function)) == "state"
+    )
+    assert unlisted == []
+    assert state_in_a_cache == []
+
+
+@pytest.mark.parametrize("document", ["architecture.md", "architecture.ko.md"])
+def test_every_classified_store_names_a_function_that_exists(document):
+    for row in STORE_ROW.finditer((BASE_DIR / "docs" / document).read_text()):
+        source = (BASE_DIR / row["path"]).read_text()
+        assert f"def {row['function']}(" in source, row.group(0)
