@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +36,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            return ApiKeyAdminForm
+            # The admin builds its form from (data, files, instance): the creator is bound here.
+            return partial(ApiKeyAdminForm, creator=request.user)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -50,7 +53,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return
         data = form.cleaned_data
         key, secret = services.api_key_create(
-            user=data["username"], scopes=data["scopes"], days=data["days"], label=data["label"]
+            creator=request.user, user=data["username"], scopes=data["scopes"], days=data["days"], label=data["label"]
         )
         # The admin goes on with obj (its log entry and the redirect): make it the key just created.
         obj.pk, obj.key_id, obj.user = key.pk, key.key_id, key.user
