@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -13,6 +14,7 @@ from tests.apikeys.signing import signed_call
 pytestmark = pytest.mark.django_db
 
 PAGE = "/accounts/me/api-keys/"
+ADD = "/admin/apikeys/apikey/add/"
 
 
 @pytest.fixture
@@ -86,19 +88,28 @@ def test_page_shows_the_last_refused_request_beside_the_servers_canonical_reques
     assert "host;x-amz-date" in page
 
 
-def test_admin_adds_a_key_showing_the_secret_once_in_a_message(client, django_user_model, bot):
+def test_admin_adds_a_key_showing_the_secret_once_on_the_answer_itself(client, django_user_model, bot):
     admin = django_user_model.objects.create_superuser("root", password="x")
     client.force_login(admin)
-    response = client.post(
-        reverse("admin:apikeys_apikey_add"),
-        {"username": "bot", "scopes": ["comments:write"], "days": 3, "label": "deploy"},
-        follow=True,
-    )
+    response = client.post(ADD, {"username": "bot", "scopes": ["comments:write"], "days": 3, "label": "deploy"})
     key = ApiKey.objects.get()
-    assert key.secret in response.content.decode()
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert key.key_id in response.content.decode() and key.secret in response.content.decode()
     assert (key.user, key.scope_list, key.label) == (bot, ["comments:write"], "deploy")
     assert client.get(reverse("admin:apikeys_apikey_change", args=[key.pk])).status_code == 200
     assert key.secret not in client.get(reverse("admin:apikeys_apikey_changelist")).content.decode()
+
+
+def test_admin_keeps_the_new_secret_out_of_cookies_and_messages(client, django_user_model, bot):
+    # The messages cookie is signed, not encrypted: whatever a message says can be read back from it.
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    response = client.post(ADD, {"username": "bot", "scopes": ["posts:read"], "days": 3})
+    secret = ApiKey.objects.get().secret
+    assert all(secret not in str(message) for message in get_messages(response.wsgi_request))
+    assert "messages" not in response.cookies
+    assert all(secret not in morsel.OutputString() for morsel in response.cookies.values())
+    assert secret not in str(dict(client.session))
+    assert secret in response.content.decode()
 
 
 def test_create_api_key_prints_the_key_id_and_the_secret_on_two_lines(bot):
@@ -162,9 +173,6 @@ def test_staff_cannot_create_a_key_that_acts_as_another_staff_member_or_a_superu
     assert not ApiKey.objects.exists()
     client.post(PAGE, {"username": "editor", "scopes": ["posts:read"], "days": 7})  # a key for oneself is fine
     assert ApiKey.objects.get().user == staff
-
-
-ADD = "/admin/apikeys/apikey/add/"
 
 
 @pytest.fixture
