@@ -194,6 +194,15 @@ RATE_LIMITS = {
     "/accounts/kakao/callback/": os.environ.get("RATE_LIMIT_LOGIN", "30/m"),
     "/api/auth/": os.environ.get("RATE_LIMIT_API_AUTH", "60/m"),
 }
+# Password guesses (the admin's login: anything that calls authenticate()), counted before the
+# password is hashed (ratelimit/backends.py): per client address, and per username from every
+# address together. Keep the address's count below the username's, so one address cannot lock a
+# username out.
+PASSWORD_RATE_LIMITS = {
+    "address": os.environ.get("RATE_LIMIT_PASSWORD_ADDRESS", "10/15m"),
+    "username": os.environ.get("RATE_LIMIT_PASSWORD_USERNAME", "30/15m"),
+}
+AUTHENTICATION_BACKENDS = ["ratelimit.backends.PasswordRateLimitBackend"]
 RATE_LIMIT_CACHE = "default"
 # How many proxies of ours append to X-Forwarded-For in front of the app (nginx: 1).
 # 0 uses the TCP peer address; never set it higher than the proxies you really run.
