@@ -117,8 +117,16 @@ def shorten(value: str, keep: int = 6) -> str:
 
 
 def redact(data: dict[str, Any]) -> dict[str, Any]:
-    """Return ``data`` with every secret-bearing field shortened."""
-    return {key: shorten(str(value)) if key in SECRET_FIELDS else value for key, value in data.items()}
+    """Return ``data`` with every secret-bearing field shortened, and the client secret down to its length."""
+    return {key: _redact_value(key, str(value)) if key in SECRET_FIELDS else value for key, value in data.items()}
+
+
+def _redact_value(key: str, value: str) -> str:
+    # Kakao's codes and tokens are this user's own and short-lived; the client secret is the
+    # site's, the same in the record of every user who logs in: nothing of it is shown.
+    if key == "client_secret":
+        return gettext("(sent: %(length)d characters, none shown)") % {"length": len(value)}
+    return shorten(value)
 
 
 def step(title: str, **details: Any) -> dict[str, Any]:

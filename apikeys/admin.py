@@ -1,4 +1,7 @@
-from django.contrib import admin, messages
+from functools import partial
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +27,7 @@ class ApiKeyAdminForm(ApiKeyCreateForm):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    """Staff create keys here too (the secret shows once, in the message) and revoke them; nothing else changes."""
+    """Staff create keys here too (the secret shows once, on the answer to the add form) and revoke them; nothing else changes."""
 
     list_display = ["key_id", "user", "label", "scopes", "expires_at", "revoked_at", "last_used_at"]
     list_select_related = ["user"]
@@ -34,7 +37,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            return ApiKeyAdminForm
+            # The admin builds its form from (data, files, instance): the creator is bound here.
+            return partial(ApiKeyAdminForm, creator=request.user)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -49,16 +53,23 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             return
         data = form.cleaned_data
-        key, secret = services.api_key_create(
-            user=data["username"], scopes=data["scopes"], days=data["days"], label=data["label"]
+        key, _secret = services.api_key_create(
+            creator=request.user, user=data["username"], scopes=data["scopes"], days=data["days"], label=data["label"]
         )
-        # The admin goes on with obj (its log entry and the redirect): make it the key just created.
-        obj.pk, obj.key_id, obj.user = key.pk, key.key_id, key.user
-        messages.warning(
-            request,
-            _("Key %(key_id)s created. Its secret, shown only now: %(secret)s")
-            % {"key_id": key.key_id, "secret": secret},
-        )
+        # The admin goes on with obj (its log entry, then response_add): make it the key just created.
+        obj.pk, obj.key_id, obj.user, obj.secret_encrypted = key.pk, key.key_id, key.user, key.secret_encrypted
+
+    def response_add(self, request, obj, post_url_continue=None) -> TemplateResponse:
+        """Show the new secret on this answer only: a message would carry it in the messages cookie, signed but readable."""
+        # Every admin view is never_cache already: this answer is sent with Cache-Control: no-store.
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": obj.key_id,
+            "key": obj,
+            "secret": obj.secret,
+        }
+        return TemplateResponse(request, "apikeys/admin_key_created.html", context)
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset) -> None:

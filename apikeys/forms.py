@@ -14,9 +14,11 @@ class ApiKeyCreateForm(forms.Form):
     days = forms.IntegerField(
         label=_("Valid for (days)"), min_value=1, max_value=services.MAX_DAYS, initial=services.DEFAULT_DAYS
     )
-    label = forms.CharField(label=_("Label"), max_length=100, required=False, help_text=_("What the key is for."))
+    label = forms.CharField(
+        label=_("Label"), max_length=services.LABEL_MAX_CHARS, required=False, help_text=_("What the key is for.")
+    )
 
-    def __init__(self, *args, creator: User | None = None, **kwargs) -> None:
+    def __init__(self, *args, creator: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.creator = creator
 
@@ -24,8 +26,8 @@ class ApiKeyCreateForm(forms.Form):
         user = User.objects.filter(username=self.cleaned_data["username"], is_active=True).first()
         if user is None:
             raise forms.ValidationError(_("No active user has this username."))
-        # A key acts as its user: a staff member must not gain another staff member's powers through one.
-        creator = self.creator
-        if creator is not None and not creator.is_superuser and user != creator and (user.is_staff or user.is_superuser):
-            raise forms.ValidationError(_("Only a superuser may create a key that acts as another staff member."))
+        try:
+            services.api_key_check_creator(creator=self.creator, user=user)
+        except services.ApiKeyRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
         return user

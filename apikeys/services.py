@@ -1,9 +1,14 @@
-"""Writes: create an API key (its secret returned once), revoke it, note its use."""
+"""Writes: create an API key (its secret returned once), revoke it, note its use.
+
+The rules of creating a key live here, so the staff page, the admin and create_api_key obey
+the same ones.
+"""
 
 import secrets
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import crypto
 from accounts.models import User
@@ -14,6 +19,7 @@ BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 KEY_ID_RANDOM_CHARS = 17  # 85 bits
 DEFAULT_DAYS = 90
 MAX_DAYS = 366
+LABEL_MAX_CHARS = 100
 # A write per signed request would double the cost of a read: the time is noted once a minute.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -29,10 +35,35 @@ def parse_scopes(text: str) -> list[str]:
     return sorted(set(names))
 
 
-def api_key_create(*, user: User, scopes: list[str], days: int = DEFAULT_DAYS, label: str = "") -> tuple[ApiKey, str]:
-    """Create a key for ``user`` and return it with its secret: the only time the secret is shown."""
+class ApiKeyRefused(ValueError):
+    """A key that breaks a rule of creating keys; the message tells whoever asked for it which."""
+
+
+def api_key_check_creator(*, creator: User | None, user: User) -> None:
+    """Raise ApiKeyRefused unless ``creator`` may create a key acting as ``user``.
+
+    ``creator`` None is the operator at the console (create_api_key), who holds the database anyway.
+    """
+    if not user.is_active:
+        raise ApiKeyRefused(gettext("No active user has this username."))
+    if creator is None:
+        return
+    if not (creator.is_active and creator.is_staff):
+        raise ApiKeyRefused(gettext("Only staff may create API keys."))
+    # A key acts as its user: a staff member must not gain another staff member's powers through one.
+    if not creator.is_superuser and user != creator and (user.is_staff or user.is_superuser):
+        raise ApiKeyRefused(gettext("Only a superuser may create a key that acts as another staff member."))
+
+
+def api_key_create(
+    *, creator: User | None, user: User, scopes: list[str], days: int = DEFAULT_DAYS, label: str = ""
+) -> tuple[ApiKey, str]:
+    """Create a key acting as ``user``, asked for by ``creator``; return it with its secret, shown only this once."""
+    api_key_check_creator(creator=creator, user=user)
     if not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
+        raise ApiKeyRefused(f"days must be between 1 and {MAX_DAYS}")
+    if len(label) > LABEL_MAX_CHARS:
+        raise ApiKeyRefused(f"label must be at most {LABEL_MAX_CHARS} characters")
     secret = secrets.token_urlsafe(30)  # 40 characters, as long as AWS's secret access keys
     key = ApiKey.objects.create(
         key_id=KEY_ID_PREFIX + "".join(secrets.choice(BASE32) for _ in range(KEY_ID_RANDOM_CHARS)),

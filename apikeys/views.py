@@ -27,7 +27,7 @@ def key_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created, secret = services.api_key_create(
-            user=data["username"], scopes=data["scopes"], days=data["days"], label=data["label"]
+            creator=request.user, user=data["username"], scopes=data["scopes"], days=data["days"], label=data["label"]
         )
         form = ApiKeyCreateForm(creator=request.user)
     keys = selectors.api_key_list()

@@ -69,13 +69,16 @@ DEBUG = env_bool("DEBUG", default=False)
 
 if DEBUG:
     private_folder(VAR_DIR)
-    SECRET_KEY = os.environ.get("SECRET_KEY") or read_or_create(
-        VAR_DIR / "dev-secret-key", lambda: secrets.token_urlsafe(50).encode()
-    ).decode()
+    SECRET_KEY = (
+        os.environ.get("SECRET_KEY")
+        or read_or_create(VAR_DIR / "dev-secret-key", lambda: secrets.token_urlsafe(50).encode()).decode()
+    )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 else:
     SECRET_KEY = env_required("SECRET_KEY", "a long random string that signs sessions and CSRF tokens")
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or env_required("ALLOWED_HOSTS", "this site's host names, comma separated").split(",")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or env_required(
+        "ALLOWED_HOSTS", "this site's host names, comma separated"
+    ).split(",")
 
 # This site's own address, for the URLs the server builds without a request: the sandbox's
 # endpoints, the default redirect URI, the JWT issuer. Never the request's Host header: the
@@ -195,6 +198,15 @@ RATE_LIMITS = {
     "/accounts/kakao/callback/": os.environ.get("RATE_LIMIT_LOGIN", "30/m"),
     "/api/auth/": os.environ.get("RATE_LIMIT_API_AUTH", "60/m"),
 }
+# Password guesses (the admin's login: anything that calls authenticate()), counted before the
+# password is hashed (ratelimit/backends.py): per client address, and per username from every
+# address together. Keep the address's count below the username's, so one address cannot lock a
+# username out.
+PASSWORD_RATE_LIMITS = {
+    "address": os.environ.get("RATE_LIMIT_PASSWORD_ADDRESS", "10/15m"),
+    "username": os.environ.get("RATE_LIMIT_PASSWORD_USERNAME", "30/15m"),
+}
+AUTHENTICATION_BACKENDS = ["ratelimit.backends.PasswordRateLimitBackend"]
 RATE_LIMIT_CACHE = "default"
 # State that must outlive any cache pressure (seen signatures, used ID tokens, flow records; core/state.py):
 # a Redis that never evicts (maxmemory-policy noeviction, checked), else "" for a table in the database.
@@ -288,7 +300,11 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

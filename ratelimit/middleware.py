@@ -8,7 +8,8 @@ RedisCache, else in a database table (``RateLimitCounter``). Either way one requ
 in a single atomic step: requests that arrive together can never read the same old count.
 
 Over the limit the client gets 429 with ``Retry-After``: the site's error page, or JSON
-under ``/api/``.
+under ``/api/``. Password guesses are counted elsewhere (ratelimit/backends.py), before the
+password is hashed; over their limit a view raises RateLimited and gets the same answer.
 """
 
 import hashlib
@@ -106,6 +107,16 @@ def hit(*, bucket: str, rate: Rate, now: float) -> int:
     return max(1, math.ceil(window_end - now))
 
 
+def hit_now(*, bucket: str, rate: Rate) -> int:
+    """Count one request in ``bucket`` now, as hit() does; while the counters are down, let it through (0)."""
+    try:
+        return hit(bucket=bucket, rate=rate, now=time.time())
+    except (db.Error, RedisError) as error:
+        # An outage of the counters must not lock everyone out of logging in.
+        logger.warning("Rate-limit counters unavailable, letting the request through: %r", error)
+        return 0
+
+
 def count_request(key: str, *, expires_at: int, now: float) -> int:
     """Add one to the counter ``key``, kept until ``expires_at``, and return its new value."""
     cache = caches[settings.RATE_LIMIT_CACHE]
@@ -154,8 +165,16 @@ def _delete_finished_windows(now: float) -> None:
         RateLimitCounter.objects.filter(expires_at__lt=now).delete()
 
 
+class RateLimited(Exception):
+    """Raised by code that counts for itself (password guesses): the client must wait ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
 class RateLimitMiddleware:
-    """Answer 429 to a client over the limit of a rate-limited path prefix."""
+    """Answer 429 to a client over the limit of a rate-limited path prefix, or when a view raises RateLimited."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -164,16 +183,15 @@ class RateLimitMiddleware:
         rule = limit_for(request.path)
         if rule is not None:
             prefix, rate = rule
-            bucket = f"{prefix}:{client_address(request)}"
-            try:
-                retry_after = hit(bucket=bucket, rate=rate, now=time.time())
-            except (db.Error, RedisError) as error:
-                # An outage of the counters must not lock everyone out of logging in.
-                logger.warning("Rate-limit counters unavailable, letting the request through: %r", error)
-                retry_after = 0
+            retry_after = hit_now(bucket=f"{prefix}:{client_address(request)}", rate=rate)
             if retry_after:  # django.request logs the 429 itself
                 return too_many_requests(request, retry_after)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RateLimited):
+            return too_many_requests(request, exception.retry_after)
+        return None
 
 
 def limit_for(path: str) -> tuple[str, Rate] | None:

@@ -162,6 +162,21 @@ def test_token_request_without_client_secret_setting_sends_none(client, kakao_ht
     assert "client_secret" not in token_form(kakao_http)
 
 
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_flow_inspector_shows_that_the_client_secret_was_sent_and_its_length_never_any_of_it(
+    client, kakao_http, settings, language
+):
+    # The client secret is this site's, the same in the record every user is shown.
+    settings.KAKAO_CLIENT_SECRET = secret = "Qx7vK2mZp9Lr4TnW8yBc3Hd6Jf5Gs1Ea"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    log_in(client, kakao_http)
+    page = client.get("/accounts/flow/").content.decode()
+    start = page.index('id="step-token_request"')
+    step = page[start : page.index("</li>", start)]
+    assert "client_secret" in step and f"{len(secret)}" in step
+    assert [secret[:n] for n in range(4, len(secret) + 1) if secret[:n] in page] == []
+
+
 def test_user_me_is_read_with_kakaos_access_token_as_bearer(client, kakao_http):
     log_in(client, kakao_http)
     (call,) = [call for call in kakao_http.calls if call.request.url == USER_ME_URL]
@@ -316,7 +331,8 @@ def test_callback_with_state_but_no_code_shows_error(client, kakao_http):
 
 def test_callback_with_hostile_error_parameter_does_not_echo_it(client):
     state = start_login(client)["state"]
-    page = assert_friendly_error(callback(client, error="<script>alert(1)</script>", state=state), 400)  # not an error Kakao sends: the link is at fault
+    # Not an error Kakao sends: the link is at fault.
+    page = assert_friendly_error(callback(client, error="<script>alert(1)</script>", state=state), 400)
     assert "<script>alert(1)" not in page
 
 

@@ -13,7 +13,7 @@ def make_key(bot):
     """Return a factory of API keys for ``bot``: make_key("posts:read") -> (key, secret)."""
 
     def make(*scopes: str, user=None, days: int = 30):
-        return services.api_key_create(user=user or bot, scopes=list(scopes) or ["posts:read"], days=days)
+        return services.api_key_create(creator=None, user=user or bot, scopes=list(scopes) or ["posts:read"], days=days)
 
     return make
 

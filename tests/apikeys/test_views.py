@@ -3,6 +3,8 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -12,6 +14,7 @@ from tests.apikeys.signing import signed_call
 pytestmark = pytest.mark.django_db
 
 PAGE = "/accounts/me/api-keys/"
+ADD = "/admin/apikeys/apikey/add/"
 
 
 @pytest.fixture
@@ -85,19 +88,28 @@ def test_page_shows_the_last_refused_request_beside_the_servers_canonical_reques
     assert "host;x-amz-date" in page
 
 
-def test_admin_adds_a_key_showing_the_secret_once_in_a_message(client, django_user_model, bot):
+def test_admin_adds_a_key_showing_the_secret_once_on_the_answer_itself(client, django_user_model, bot):
     admin = django_user_model.objects.create_superuser("root", password="x")
     client.force_login(admin)
-    response = client.post(
-        reverse("admin:apikeys_apikey_add"),
-        {"username": "bot", "scopes": ["comments:write"], "days": 3, "label": "deploy"},
-        follow=True,
-    )
+    response = client.post(ADD, {"username": "bot", "scopes": ["comments:write"], "days": 3, "label": "deploy"})
     key = ApiKey.objects.get()
-    assert key.secret in response.content.decode()
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert key.key_id in response.content.decode() and key.secret in response.content.decode()
     assert (key.user, key.scope_list, key.label) == (bot, ["comments:write"], "deploy")
     assert client.get(reverse("admin:apikeys_apikey_change", args=[key.pk])).status_code == 200
     assert key.secret not in client.get(reverse("admin:apikeys_apikey_changelist")).content.decode()
+
+
+def test_admin_keeps_the_new_secret_out_of_cookies_and_messages(client, django_user_model, bot):
+    # The messages cookie is signed, not encrypted: whatever a message says can be read back from it.
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    response = client.post(ADD, {"username": "bot", "scopes": ["posts:read"], "days": 3})
+    secret = ApiKey.objects.get().secret
+    assert all(secret not in str(message) for message in get_messages(response.wsgi_request))
+    assert "messages" not in response.cookies
+    assert all(secret not in morsel.OutputString() for morsel in response.cookies.values())
+    assert secret not in str(dict(client.session))
+    assert secret in response.content.decode()
 
 
 def test_create_api_key_prints_the_key_id_and_the_secret_on_two_lines(bot):
@@ -115,9 +127,13 @@ def test_create_api_key_prints_the_key_id_and_the_secret_on_two_lines(bot):
         ["--user", "nobody", "--scopes", "posts:read"],
         ["--user", "bot", "--scopes", "posts:delete"],
         ["--user", "bot", "--scopes", "posts:read", "--days", "0"],
+        ["--user", "bot", "--scopes", "posts:read", "--days", "367"],
+        ["--user", "bot", "--scopes", "posts:read", "--label", "x" * 101],
+        ["--user", "sleeper", "--scopes", "posts:read"],
     ],
 )
-def test_create_api_key_refuses_unknown_users_scopes_and_lifetimes(bot, args):
+def test_create_api_key_refuses_unknown_users_scopes_lifetimes_and_labels(bot, make_user, args):
+    make_user("sleeper", is_active=False)
     with pytest.raises(CommandError):
         call_command("create_api_key", *args, stdout=StringIO())
     assert not ApiKey.objects.exists()
@@ -157,3 +173,74 @@ def test_staff_cannot_create_a_key_that_acts_as_another_staff_member_or_a_superu
     assert not ApiKey.objects.exists()
     client.post(PAGE, {"username": "editor", "scopes": ["posts:read"], "days": 7})  # a key for oneself is fine
     assert ApiKey.objects.get().user == staff
+
+
+@pytest.fixture
+def key_maker(make_user):
+    """A staff member, no superuser, whom the admin lets add keys."""
+    user = make_user("keymaker", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="add_apikey"))
+    return user
+
+
+@pytest.fixture
+def others(make_user):
+    make_user("boss", is_staff=True, is_superuser=True)
+    make_user("colleague", is_staff=True)
+    make_user("sleeper", is_active=False)
+    make_user("reader")
+
+
+def key_request(**fields):
+    return {"username": "bot", "scopes": ["posts:read"], "days": 7, "label": "", **fields}
+
+
+REFUSED_REQUESTS = {
+    "a key acting as a superuser": key_request(username="boss"),
+    "a key acting as another staff member": key_request(username="colleague"),
+    "a key acting as an inactive user": key_request(username="sleeper"),
+    "no scope": key_request(scopes=[]),
+    "an unknown scope": key_request(scopes=["posts:delete"]),
+    "no day": key_request(days=0),
+    "more days than a key may last": key_request(days=367),
+    "a label over 100 characters": key_request(label="x" * 101),
+}
+
+
+@pytest.mark.parametrize("page", [PAGE, ADD], ids=["staff page", "admin"])
+@pytest.mark.parametrize("data", REFUSED_REQUESTS.values(), ids=REFUSED_REQUESTS.keys())
+def test_a_staff_member_is_refused_on_the_page_and_in_the_admin_alike(client, key_maker, others, bot, page, data):
+    client.force_login(key_maker)
+    response = client.post(page, data)
+    assert response.status_code == 200 and form_of(response).errors
+    assert not ApiKey.objects.exists()
+
+
+def form_of(response):
+    """Return the form a page answered with: the staff page's, or the one inside the admin's."""
+    return response.context["adminform"].form if "adminform" in response.context else response.context["form"]
+
+
+@pytest.mark.parametrize("page", [PAGE, ADD], ids=["staff page", "admin"])
+def test_a_user_who_is_not_staff_creates_no_key_on_the_page_or_in_the_admin(
+    client, others, bot, django_user_model, page
+):
+    reader = django_user_model.objects.get(username="reader")
+    reader.user_permissions.add(Permission.objects.get(codename="add_apikey"))
+    client.force_login(reader)
+    assert client.post(page, key_request()).status_code in (302, 403)
+    assert not ApiKey.objects.exists()
+
+
+@pytest.mark.parametrize("page", [PAGE, ADD], ids=["staff page", "admin"])
+@pytest.mark.parametrize("username", ["bot", "keymaker"])
+def test_a_staff_member_creates_keys_for_themselves_and_users_who_are_not_staff(client, key_maker, bot, page, username):
+    client.force_login(key_maker)
+    assert client.post(page, key_request(username=username)).status_code in (200, 302)
+    assert ApiKey.objects.get().user.username == username
+
+
+def test_a_superuser_creates_in_the_admin_a_key_acting_as_another_staff_member(client, others, django_user_model):
+    client.force_login(django_user_model.objects.get(username="boss"))
+    client.post(ADD, key_request(username="colleague"))
+    assert ApiKey.objects.get().user.username == "colleague"

@@ -29,17 +29,6 @@ DATABASE_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOC
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """A frozen clock for the limiter: set ``clock.now`` to move time."""
-
-    class Clock:
-        now = 1_800_000_010.0  # 10 seconds after a minute boundary
-
-    monkeypatch.setattr(ratelimit.time, "time", lambda: Clock.now)
-    return Clock
-
-
 def get_many(client, path, times, **extra):
     return [client.get(path, **extra) for _ in range(times)]
 

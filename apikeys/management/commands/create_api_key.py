@@ -23,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"No active user {user!r}")
         try:
             key, secret = services.api_key_create(
-                user=account, scopes=services.parse_scopes(scopes), days=days, label=label
+                creator=None, user=account, scopes=services.parse_scopes(scopes), days=days, label=label
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
