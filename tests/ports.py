@@ -25,3 +25,13 @@ def wait_until_listening(
             if time.monotonic() > deadline or (process is not None and process.poll() is not None):
                 raise RuntimeError(f"{what} did not start listening on {host}:{port}") from None
             time.sleep(0.05)
+
+
+def wait_until(condition, *, what: str, seconds: float = 10):
+    """Return ``condition()``'s first truthy value; raise if ``seconds`` pass first (a bound, never a pause)."""
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {seconds} s")
+        time.sleep(0.02)
+    return result
