@@ -12,7 +12,9 @@ The cluster brings its own PostgreSQL, so it runs once: CLUSTER_TESTS=0 skips it
 sets it for its second, PostgreSQL pass).
 """
 
+import json
 import os
+import shutil
 import time
 
 import pytest
@@ -27,6 +29,7 @@ from tests.cluster.cluster import (
     instance_of,
     kakao_code,
 )
+from tests.cluster.raw_http import Answer, curl_get, raw_get
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CLUSTER_TESTS") == "0", reason="CLUSTER_TESTS=0: the cluster test already ran in another pass"
@@ -217,6 +220,65 @@ def test_members_service_never_sees_a_request_without_a_verified_user(cluster, a
     assert verified.json()["roles"] == []  # the client's X-User-Roles never got through
     assert verified.json()["user_id"] != "999"
     assert after == {"members_requests": before["members_requests"] + 1, "without_user": 0}
+
+
+# Paths written to walk around nginx's locations: start in one location, go "up" in a
+# spelling some server on the way may read as "..", and land on the members-only or the
+# public page. "/static/" stands for the blog's location /; "/_authorizer/" is a prefix of
+# the internal location's name.
+LOCATIONS = ["/static/", "/accounts/kakao/callback/", "/members/", "/public/", "/_authorizer/"]
+UP = ["..", "%2e%2e", "%2E%2E", ".%2e", "..;"]
+SLASH = ["/", "//", "%2f", "%2F", "%5c", "\\"]
+FORGED = {"X-User-Id": "31337", "X-User-Roles": "forged-admin"}
+
+
+def walkarounds(site_url: str) -> list[str]:
+    paths = [
+        location + (up + slash) * (location.count("/") - 1) + page
+        for location in LOCATIONS
+        for up in UP
+        for slash in SLASH
+        for page in ("members/page", "public/page")
+    ]
+    return [
+        *paths,
+        "/members//../public/page",
+        "/members/./../public/page",
+        "/members/page/../../public/page",
+        "/public/page/..%2f..%2fmembers/page",
+        f"{site_url}/members/../public/page",  # the absolute form of a request line
+    ]
+
+
+def forged_identity_in(answer: Answer) -> bool:
+    return any(value in answer.body or value in answer.headers for value in FORGED.values())
+
+
+def test_no_spelling_of_a_path_takes_forged_user_headers_past_the_authorizer(cluster):
+    answers = {path: raw_get(cluster.site_url, path, FORGED) for path in walkarounds(cluster.site_url)}
+
+    assert [path for path, answer in answers.items() if forged_identity_in(answer)] == []
+    assert [path for path, answer in answers.items() if "Welcome, member" in answer.body] == []
+    assert {401, 200} <= {answer.status for answer in answers.values()}  # some reached /members/, some /public/
+
+
+def test_forged_user_headers_never_replace_the_verified_user_on_any_path(cluster, tokens):
+    headers = {**FORGED, "Authorization": f"Bearer {tokens['access']}"}
+
+    answers = {path: raw_get(cluster.site_url, path, headers) for path in walkarounds(cluster.site_url)}
+    welcomed = [json.loads(answer.body) for answer in answers.values() if "Welcome, member" in answer.body]
+
+    assert [path for path, answer in answers.items() if forged_identity_in(answer)] == []
+    assert welcomed  # the token got in where nginx routed to /members/...
+    assert {member["user_id"] for member in welcomed} == {str(tokens["user"]["id"])}  # ...as its own user
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.parametrize("path", ["/members/../public/", "/members/%2e%2e/public/"])
+def test_curl_up_from_members_with_forged_headers_gets_only_the_public_page(cluster, path):
+    answer = curl_get(f"{cluster.site_url}{path}", {"X-User-Id": "1", "X-User-Roles": "staff,admin"})
+
+    assert (answer.status, json.loads(answer.body)) == (200, {"message": "Open to anyone: nobody asked who you are."})
 
 
 def test_after_logout_the_access_token_is_still_accepted_until_it_expires(cluster):
