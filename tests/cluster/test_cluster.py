@@ -15,7 +15,9 @@ sets it for its second, PostgreSQL pass).
 import json
 import os
 import shutil
+import socket
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -30,12 +32,15 @@ from tests.cluster.cluster import (
     kakao_code,
 )
 from tests.cluster.raw_http import Answer, curl_get, raw_get
+from tests.cluster.slow_clients import SlowClient, read_by_server, still_open, wait_until
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CLUSTER_TESTS") == "0", reason="CLUSTER_TESTS=0: the cluster test already ran in another pass"
 )
 
 API_AUTH_LIMIT = 20  # per hour, so no window boundary falls inside a test
+# Each instance: one gunicorn worker with this many threads, whatever the environment says.
+GUNICORN_THREADS = 4
 # Short, so the revocation-lag tests see cache entries end; production's default is 300.
 AUTHORIZER_TTL = 5
 
@@ -44,7 +49,10 @@ AUTHORIZER_TTL = 5
 def cluster():
     try:
         running = Cluster.start(
-            RATE_LIMIT_API_AUTH=f"{API_AUTH_LIMIT}/h", AUTHORIZER_RESULT_TTL_SECONDS=str(AUTHORIZER_TTL)
+            RATE_LIMIT_API_AUTH=f"{API_AUTH_LIMIT}/h",
+            AUTHORIZER_RESULT_TTL_SECONDS=str(AUTHORIZER_TTL),
+            WEB_CONCURRENCY="1",
+            GUNICORN_THREADS=str(GUNICORN_THREADS),
         )
     except ClusterUnavailable as error:
         pytest.skip(f"the cluster cannot run here: {error}")
@@ -165,6 +173,54 @@ def test_static_files_are_served_compressed_with_far_future_caching(cluster):
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert "max-age=315360000" in response.headers["Cache-Control"]
+
+
+# Slow clients (slowloris): headers sent a byte at a time, never finished.
+
+
+def test_slow_clients_straight_at_gunicorn_hold_all_its_threads_until_they_leave(cluster):
+    instance = urlsplit(cluster.instances["app2"])
+    slow = [SlowClient(instance.port) for _ in range(GUNICORN_THREADS + 2)]
+    try:
+        for client in slow:
+            client.send_next_byte()
+        # Each thread takes one connection and waits for the end of its headers; the rest queue.
+        wait_until(lambda: len(read_by_server(slow)) >= GUNICORN_THREADS, what="every thread to hold a slow client")
+        page = socket.create_connection((instance.hostname, instance.port), timeout=1)
+        page.sendall(b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        with pytest.raises(TimeoutError):
+            page.recv(1)  # nothing in a second: no thread is free, nor will one be while they stay
+        read = read_by_server(slow)
+    finally:
+        for client in slow:
+            client.close()
+    page.settimeout(30)
+    answer = page.recv(12)
+    page.close()
+
+    assert len(read) == GUNICORN_THREADS  # the two others were never even read
+    assert answer == b"HTTP/1.1 200"  # once they left, the waiting request was served
+
+
+def test_slow_clients_at_nginx_leave_the_site_answering(cluster):
+    nginx_port = urlsplit(cluster.site_url).port
+    # More slow clients than both instances have threads: if nginx passed them on, nothing would answer.
+    slow = [SlowClient(nginx_port) for _ in range(2 * GUNICORN_THREADS * len(cluster.instances))]
+    try:
+        for _ in range(3):
+            for client in slow:
+                client.send_next_byte()
+        wait_until(lambda: len(read_by_server(slow)) == len(slow), what="nginx to read every slow client")
+
+        answers = [requests.get(f"{cluster.site_url}/.well-known/jwks.json", timeout=10) for _ in range(4)]
+        held = still_open(slow)
+    finally:
+        for client in slow:
+            client.close()
+
+    assert [a.status_code for a in answers] == [200] * 4
+    assert {instance_of(a) for a in answers} == set(cluster.instances)
+    assert len(held) == len(slow)  # ...while nginx still held every slow client, waiting for its headers
 
 
 # nginx's auth_request to the token verifier (python -m verifier), its answers cached.

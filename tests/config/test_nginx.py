@@ -125,7 +125,7 @@ class RecordingUpstream(ThreadingHTTPServer):
         self.answer = answer or (lambda headers: (200, {}))
         super().__init__(("127.0.0.1", 0), _RecordingHandler)
         self.address = f"127.0.0.1:{self.server_port}"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self) -> None:
         self.shutdown()
