@@ -2,8 +2,9 @@
 
 scripts/cluster.sh starts everything on loopback once for this module (about 10 s). The
 instances run in production mode (DEBUG=0), so the Kakao sandbox is a process of its own.
-The tests only speak HTTP, as a browser or an API client would. The last test stops an
-instance, so it stays last.
+The tests only speak HTTP, as a browser, an API client or an attacker would, the last with
+request lines written byte for byte (tests/cluster/raw_http.py) and headers that never
+end (tests/cluster/slow_clients.py). The last test stops an instance, so it stays last.
 
 The members-only service behind the token verifier has its answers cached for
 AUTHORIZER_TTL seconds; its tests wait for entries to end (about 10 s in all).
