@@ -4,7 +4,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
+# Loopback unless make's command line says otherwise (make serve HOST=10.0.0.11): not `?=`,
+# since some shells (tcsh) export HOST as the machine's name, and gunicorn would face the network.
+HOST := 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint browser serve cluster messages clean
@@ -39,6 +41,8 @@ browser:
 
 # Production mode: gunicorn (config/gunicorn.py) with WhiteNoise. Settings refuse to start
 # without SECRET_KEY, ALLOWED_HOSTS, KAKAO_CLIENT_ID, JWT_PRIVATE_KEY... (docs/production.md).
+# Only for nginx to reach: a client that sends its headers a byte at a time holds one of
+# gunicorn's threads until it stops, and nginx reads whole requests before passing them on.
 serve: $(VENV)/.requirements
 	DEBUG=0 $(BIN)/python manage.py check --deploy
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput

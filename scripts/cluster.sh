@@ -95,11 +95,26 @@ sys.exit(1)
 EOF
 }
 
+# The request headers of a location that proxies: nginx forgets every proxy_set_header of the
+# server in a location that sets one of its own, so each location writes the whole list.
+# X-User-Id and X-User-Roles say who the user is, and only nginx may say it: a client's
+# headers of those names never reach an upstream, at most the authorizer's answer (the
+# arguments, for /members/). nginx cannot clear a family of names (X-User-*), so these are
+# the names the members service reads.
+write_proxy_headers() {
+  local user_id=${1:-'""'} roles=${2:-'""'}
+  echo "      proxy_set_header Connection \"\";"
+  echo "      proxy_set_header Host \$http_host;"
+  echo "      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
+  echo "      proxy_set_header X-Forwarded-Proto \$scheme;"
+  echo "      proxy_set_header X-User-Id $user_id;"
+  echo "      proxy_set_header X-User-Roles $roles;"
+}
+
 # The members-only service behind the authorizer, when VERIFIER_UPSTREAM and MEMBERS_UPSTREAM
 # (host:port) are set. auth_request asks /_authorizer (the verifier) first; its 200 lets the
 # request through with the X-User-* headers it named, 401 refuses it (auth_request passes the
-# verifier's WWW-Authenticate on to the client). Those headers are set
-# here, so whatever a client sent under the same names never reaches the service.
+# verifier's WWW-Authenticate on to the client).
 write_authorizer_conf() {
   local dir=$1 ttl=${AUTHORIZER_RESULT_TTL_SECONDS:-300}
   [[ $ttl =~ ^[0-9]+$ ]] || { echo "AUTHORIZER_RESULT_TTL_SECONDS must be a number of seconds" >&2; exit 2; }
@@ -134,22 +149,19 @@ write_authorizer_locations() {
   echo "      add_header X-Authorizer-Cache \$authorizer_cache_header always;"
   # The verifier cannot judge (no keys, or it is down): 503, never nginx's 500.
   echo "      error_page 500 502 504 =503 @authorizer_unavailable;"
-  # A proxy_set_header here replaces all of the server's: repeat the keep-alive one.
-  echo "      proxy_set_header Connection \"\";"
-  echo "      proxy_set_header Host \$http_host;"
-  echo "      proxy_set_header X-User-Id \$authorizer_user_id;"
-  echo "      proxy_set_header X-User-Roles \$authorizer_roles;"
+  write_proxy_headers "\$authorizer_user_id" "\$authorizer_roles"
   echo "      proxy_set_header Authorization \"\";  # the service needs no token: it has the verified user"
-  echo "      proxy_pass http://members;"
+  echo "      proxy_pass http://members/members/;"
   echo "    }"
   echo "    location /public/ {"
-  echo "      proxy_pass http://members;"
+  write_proxy_headers
+  echo "      proxy_pass http://members/public/;"
   echo "    }"
   echo "    location = /_authorizer {"
   echo "      internal;"
   echo "      proxy_pass http://verifier/authorize;"
   echo "      proxy_pass_request_body off;"
-  echo "      proxy_set_header Connection \"\";"
+  write_proxy_headers
   echo "      proxy_set_header Content-Length \"\";"
   echo "      proxy_set_header Authorization \$http_authorization;"
   echo "      proxy_connect_timeout 1s;"
@@ -194,21 +206,23 @@ write_nginx_conf() {
     echo "  server {"
     echo "    listen 127.0.0.1:$port;"
     echo "    proxy_http_version 1.1;"
-    echo "    proxy_set_header Connection \"\";"
-    echo "    proxy_set_header Host \$http_host;"
-    echo "    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
-    echo "    proxy_set_header X-Forwarded-Proto \$scheme;"
     echo "    proxy_connect_timeout 2s;"
     # An instance that is down: try the next one. nginx never passes a POST on once an
     # instance received it; docs/production.md explains both locations.
     echo "    proxy_next_upstream error timeout;"
+    # Every proxy_pass names a URI, so nginx sends the path it matched the location on (dot
+    # segments resolved, %2e and %2f decoded, slashes merged), never the client's spelling:
+    # without one, /members/../public/ matched the open /public/ while the members service,
+    # sent the raw path, read /members/ and believed the client's X-User-Id.
     echo "    location / {"
-    echo "      proxy_pass http://blog;"
+    write_proxy_headers
+    echo "      proxy_pass http://blog/;"
     echo "    }"
     # A GET, but not one to repeat: the instance that died may have spent Kakao's one-time
     # code already, and the replay would answer KOE320.
     echo "    location /accounts/kakao/callback/ {"
-    echo "      proxy_pass http://blog;"
+    write_proxy_headers
+    echo "      proxy_pass http://blog/accounts/kakao/callback/;"
     echo "      proxy_next_upstream off;"
     echo "    }"
     [ -z "$members" ] || write_authorizer_locations

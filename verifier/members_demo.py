@@ -7,13 +7,28 @@ on the user it named in ``X-User-Id`` and ``X-User-Roles``, replacing whatever t
 sent under those names. This service never sees a token. /public/ is open to anyone (the
 benchmark's "no authorizer" baseline). ``GET /_seen`` (not routed by nginx) counts the
 requests to /members/ that arrived without a user: it must stay 0.
+
+A path that nginx and this service could read as two different places (``..``, ``%2e%2e``,
+an encoded ``/`` or ``\\``) is refused with 400 before anything else: nginx sends the path it
+matched, so only a proxy set up otherwise ever passes one on.
 """
 
 import argparse
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+
+def is_ambiguous(path: str) -> bool:
+    """Return whether servers could read ``path`` as different places: a dot segment, an encoded slash or a backslash.
+
+    Segments are compared percent-decoded and without ``;`` parameters (``%2e%2e``, ``..;``),
+    as some servers read them.
+    """
+    if any(encoded in path.lower() for encoded in ("%2f", "%5c")) or "\\" in path:
+        return True
+    return any(segment.split(";", 1)[0] in {".", ".."} for segment in unquote(path).split("/"))
 
 
 class MembersServer(ThreadingHTTPServer):
@@ -38,7 +53,9 @@ class MembersHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
-        if path.startswith("/members/"):
+        if is_ambiguous(path):
+            self.answer(400, {"error": "ambiguous_path"})
+        elif path.startswith("/members/"):
             self.members()
         elif path.startswith("/public/"):
             self.answer(200, {"message": "Open to anyone: nobody asked who you are."})

@@ -2,8 +2,9 @@
 
 scripts/cluster.sh starts everything on loopback once for this module (about 10 s). The
 instances run in production mode (DEBUG=0), so the Kakao sandbox is a process of its own.
-The tests only speak HTTP, as a browser or an API client would. The last test stops an
-instance, so it stays last.
+The tests only speak HTTP, as a browser, an API client or an attacker would, the last with
+request lines written byte for byte (tests/cluster/raw_http.py) and headers that never
+end (tests/cluster/slow_clients.py). The last test stops an instance, so it stays last.
 
 The members-only service behind the token verifier has its answers cached for
 AUTHORIZER_TTL seconds; its tests wait for entries to end (about 10 s in all).
@@ -12,8 +13,12 @@ The cluster brings its own PostgreSQL, so it runs once: CLUSTER_TESTS=0 skips it
 sets it for its second, PostgreSQL pass).
 """
 
+import json
 import os
+import shutil
+import socket
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -27,12 +32,16 @@ from tests.cluster.cluster import (
     instance_of,
     kakao_code,
 )
+from tests.cluster.raw_http import Answer, curl_get, raw_get
+from tests.cluster.slow_clients import SlowClient, read_by_server, still_open, wait_until
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CLUSTER_TESTS") == "0", reason="CLUSTER_TESTS=0: the cluster test already ran in another pass"
 )
 
 API_AUTH_LIMIT = 20  # per hour, so no window boundary falls inside a test
+# Each instance: one gunicorn worker with this many threads, whatever the environment says.
+GUNICORN_THREADS = 4
 # Short, so the revocation-lag tests see cache entries end; production's default is 300.
 AUTHORIZER_TTL = 5
 
@@ -41,7 +50,10 @@ AUTHORIZER_TTL = 5
 def cluster():
     try:
         running = Cluster.start(
-            RATE_LIMIT_API_AUTH=f"{API_AUTH_LIMIT}/h", AUTHORIZER_RESULT_TTL_SECONDS=str(AUTHORIZER_TTL)
+            RATE_LIMIT_API_AUTH=f"{API_AUTH_LIMIT}/h",
+            AUTHORIZER_RESULT_TTL_SECONDS=str(AUTHORIZER_TTL),
+            WEB_CONCURRENCY="1",
+            GUNICORN_THREADS=str(GUNICORN_THREADS),
         )
     except ClusterUnavailable as error:
         pytest.skip(f"the cluster cannot run here: {error}")
@@ -164,6 +176,54 @@ def test_static_files_are_served_compressed_with_far_future_caching(cluster):
     assert "max-age=315360000" in response.headers["Cache-Control"]
 
 
+# Slow clients (slowloris): headers sent a byte at a time, never finished.
+
+
+def test_slow_clients_straight_at_gunicorn_hold_all_its_threads_until_they_leave(cluster):
+    instance = urlsplit(cluster.instances["app2"])
+    slow = [SlowClient(instance.port) for _ in range(GUNICORN_THREADS + 2)]
+    try:
+        for client in slow:
+            client.send_next_byte()
+        # Each thread takes one connection and waits for the end of its headers; the rest queue.
+        wait_until(lambda: len(read_by_server(slow)) >= GUNICORN_THREADS, what="every thread to hold a slow client")
+        page = socket.create_connection((instance.hostname, instance.port), timeout=1)
+        page.sendall(b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        with pytest.raises(TimeoutError):
+            page.recv(1)  # nothing in a second: no thread is free, nor will one be while they stay
+        read = read_by_server(slow)
+    finally:
+        for client in slow:
+            client.close()
+    page.settimeout(30)
+    answer = page.recv(12)
+    page.close()
+
+    assert len(read) == GUNICORN_THREADS  # the two others were never even read
+    assert answer == b"HTTP/1.1 200"  # once they left, the waiting request was served
+
+
+def test_slow_clients_at_nginx_leave_the_site_answering(cluster):
+    nginx_port = urlsplit(cluster.site_url).port
+    # More slow clients than both instances have threads: if nginx passed them on, nothing would answer.
+    slow = [SlowClient(nginx_port) for _ in range(2 * GUNICORN_THREADS * len(cluster.instances))]
+    try:
+        for _ in range(3):
+            for client in slow:
+                client.send_next_byte()
+        wait_until(lambda: len(read_by_server(slow)) == len(slow), what="nginx to read every slow client")
+
+        answers = [requests.get(f"{cluster.site_url}/.well-known/jwks.json", timeout=10) for _ in range(4)]
+        held = still_open(slow)
+    finally:
+        for client in slow:
+            client.close()
+
+    assert [a.status_code for a in answers] == [200] * 4
+    assert {instance_of(a) for a in answers} == set(cluster.instances)
+    assert len(held) == len(slow)  # ...while nginx still held every slow client, waiting for its headers
+
+
 # nginx's auth_request to the token verifier (python -m verifier), its answers cached.
 
 
@@ -217,6 +277,65 @@ def test_members_service_never_sees_a_request_without_a_verified_user(cluster, a
     assert verified.json()["roles"] == []  # the client's X-User-Roles never got through
     assert verified.json()["user_id"] != "999"
     assert after == {"members_requests": before["members_requests"] + 1, "without_user": 0}
+
+
+# Paths written to walk around nginx's locations: start in one location, go "up" in a
+# spelling some server on the way may read as "..", and land on the members-only or the
+# public page. "/static/" stands for the blog's location /; "/_authorizer/" is a prefix of
+# the internal location's name.
+LOCATIONS = ["/static/", "/accounts/kakao/callback/", "/members/", "/public/", "/_authorizer/"]
+UP = ["..", "%2e%2e", "%2E%2E", ".%2e", "..;"]
+SLASH = ["/", "//", "%2f", "%2F", "%5c", "\\"]
+FORGED = {"X-User-Id": "31337", "X-User-Roles": "forged-admin"}
+
+
+def walkarounds(site_url: str) -> list[str]:
+    paths = [
+        location + (up + slash) * (location.count("/") - 1) + page
+        for location in LOCATIONS
+        for up in UP
+        for slash in SLASH
+        for page in ("members/page", "public/page")
+    ]
+    return [
+        *paths,
+        "/members//../public/page",
+        "/members/./../public/page",
+        "/members/page/../../public/page",
+        "/public/page/..%2f..%2fmembers/page",
+        f"{site_url}/members/../public/page",  # the absolute form of a request line
+    ]
+
+
+def forged_identity_in(answer: Answer) -> bool:
+    return any(value in answer.body or value in answer.headers for value in FORGED.values())
+
+
+def test_no_spelling_of_a_path_takes_forged_user_headers_past_the_authorizer(cluster):
+    answers = {path: raw_get(cluster.site_url, path, FORGED) for path in walkarounds(cluster.site_url)}
+
+    assert [path for path, answer in answers.items() if forged_identity_in(answer)] == []
+    assert [path for path, answer in answers.items() if "Welcome, member" in answer.body] == []
+    assert {401, 200} <= {answer.status for answer in answers.values()}  # some reached /members/, some /public/
+
+
+def test_forged_user_headers_never_replace_the_verified_user_on_any_path(cluster, tokens):
+    headers = {**FORGED, "Authorization": f"Bearer {tokens['access']}"}
+
+    answers = {path: raw_get(cluster.site_url, path, headers) for path in walkarounds(cluster.site_url)}
+    welcomed = [json.loads(answer.body) for answer in answers.values() if "Welcome, member" in answer.body]
+
+    assert [path for path, answer in answers.items() if forged_identity_in(answer)] == []
+    assert welcomed  # the token got in where nginx routed to /members/...
+    assert {member["user_id"] for member in welcomed} == {str(tokens["user"]["id"])}  # ...as its own user
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.parametrize("path", ["/members/../public/", "/members/%2e%2e/public/"])
+def test_curl_up_from_members_with_forged_headers_gets_only_the_public_page(cluster, path):
+    answer = curl_get(f"{cluster.site_url}{path}", {"X-User-Id": "1", "X-User-Roles": "staff,admin"})
+
+    assert (answer.status, json.loads(answer.body)) == (200, {"message": "Open to anyone: nobody asked who you are."})
 
 
 def test_after_logout_the_access_token_is_still_accepted_until_it_expires(cluster):
