@@ -34,7 +34,9 @@ REMIND_SECONDS = 60
 def is_outage(error: BaseException | None) -> bool:
     """Return True if ``error`` says the database or the cache cannot be reached or used right now."""
     # A Redis that is full (noeviction: it refuses writes rather than forget) is down for writing.
-    if isinstance(error, InterfaceError | redis.ConnectionError | redis.TimeoutError | redis.exceptions.OutOfMemoryError):
+    if isinstance(
+        error, InterfaceError | redis.ConnectionError | redis.TimeoutError | redis.exceptions.OutOfMemoryError
+    ):
         return True
     if isinstance(error, OperationalError):
         # SQLite reports mistakes in SQL ("no such table") as OperationalError too: those are bugs.

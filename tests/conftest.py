@@ -137,7 +137,9 @@ def busy_default_cache(settings):
     Django's database cache culls a third of its rows on each write past MAX_ENTRIES (300):
     whatever lived in it is gone after a few hundred other writes.
     """
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    }
     call_command("createcachetable")
 
     def fill(count: int) -> None:

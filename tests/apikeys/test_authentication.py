@@ -313,3 +313,20 @@ def test_replays_are_refused_however_busy_the_default_cache_is(client, writer_ke
     for body, meta in writes:
         refused(send(client, "POST", POSTS, body, meta), "signature_replayed")
     assert Post.objects.count() == 6
+
+
+def test_a_full_state_store_answers_503_with_retry_after(client, make_key, settings, redis_url):
+    import redis
+
+    key, secret = make_key("posts:read")
+    settings.STATE_STORE_URL = redis_url
+    full = redis.Redis.from_url(redis_url)
+    full.config_set("maxmemory", 1)  # noeviction: Redis refuses every write rather than forget
+    try:
+        response = signed_call(client, "GET", POSTS, key_id=key.key_id, secret=secret)
+    finally:
+        full.config_set("maxmemory", 0)
+        full.close()
+
+    assert response.status_code == 503
+    assert response.has_header("Retry-After")
