@@ -69,13 +69,16 @@ DEBUG = env_bool("DEBUG", default=False)
 
 if DEBUG:
     private_folder(VAR_DIR)
-    SECRET_KEY = os.environ.get("SECRET_KEY") or read_or_create(
-        VAR_DIR / "dev-secret-key", lambda: secrets.token_urlsafe(50).encode()
-    ).decode()
+    SECRET_KEY = (
+        os.environ.get("SECRET_KEY")
+        or read_or_create(VAR_DIR / "dev-secret-key", lambda: secrets.token_urlsafe(50).encode()).decode()
+    )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 else:
     SECRET_KEY = env_required("SECRET_KEY", "a long random string that signs sessions and CSRF tokens")
-    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or env_required("ALLOWED_HOSTS", "this site's host names, comma separated").split(",")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or env_required(
+        "ALLOWED_HOSTS", "this site's host names, comma separated"
+    ).split(",")
 
 # This site's own address, for the URLs the server builds without a request: the sandbox's
 # endpoints, the default redirect URI, the JWT issuer. Never the request's Host header: the
@@ -284,7 +287,11 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
