@@ -28,10 +28,11 @@ REPLAY_KEY_PREFIX = "sigv4-seen:"
 
 
 class SignedRequestRefused(exceptions.PermissionDenied):
-    """403 as AWS answers it; ``extra`` members (the server's canonical request) join the error body."""
+    """403 as AWS answers it (400 for a malformed query); ``extra`` members (the server's canonical request) join the body."""
 
     def __init__(self, error: SignatureError) -> None:
         super().__init__(error.message, code=error.code)
+        self.status_code = error.status
         self.extra = error.extra
 
 

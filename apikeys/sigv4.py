@@ -13,6 +13,7 @@ This module knows nothing of the models: it reads a ``SignedRequest`` and a secr
 import hashlib
 import hmac
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
@@ -44,11 +45,16 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}", re.ASCII)
 
 
 class SignatureError(Exception):
-    """A signed request we refuse: ``message`` for people, ``code`` for programs, ``extra`` for the client to diff."""
+    """A signed request we refuse: ``message`` for people, ``code`` for programs, ``extra`` for the client to diff.
 
-    def __init__(self, message: str, code: str, **extra: str) -> None:
+    ``status`` is 403, as AWS answers a refused signature, but for a request that is malformed
+    whoever signed it (400).
+    """
+
+    def __init__(self, message: str, code: str, *, status: int = 403, **extra: str) -> None:
         self.message = message
         self.code = code
+        self.status = status
         self.extra = extra
         super().__init__(message)
 
@@ -212,15 +218,62 @@ def canonical_uri(path: str) -> str:
     return _uri_encode(_uri_encode(normalized, keep_slash=True), keep_slash=True)
 
 
-def canonical_query(query_string: str) -> str:
-    """Return the query as SigV4 signs it: each name and value URI-encoded, sorted by name, then value."""
+def query_parameters(query_string: str) -> list[tuple[str, str]]:
+    """Return the query's names and values as SigV4 reads them: split at ``&`` and the first ``=``, %XX decoded."""
     pairs = []
     for item in query_string.split("&"):
-        if not item:
-            continue
-        name, _equals, value = item.partition("=")
-        pairs.append((_uri_encode(unquote(name)), _uri_encode(unquote(value))))
-    return "&".join(f"{name}={value}" for name, value in sorted(pairs))
+        if item:
+            name, _equals, value = item.partition("=")
+            pairs.append((unquote(name), unquote(value)))
+    return pairs
+
+
+def canonical_query(query_string: str) -> str:
+    """Return the query as SigV4 signs it: each name and value URI-encoded, sorted by name, then value."""
+    pairs = sorted((_uri_encode(name), _uri_encode(value)) for name, value in query_parameters(query_string))
+    return "&".join(f"{name}={value}" for name, value in pairs)
+
+
+def check_query(query_string: str) -> None:
+    """Refuse a query that the signature and Django would read as two meanings (400 ``query_ambiguous``).
+
+    The signature covers the canonical query; the view acts on Django's QueryDict. The two
+    readings are one but for a raw ``+`` (a plus to SigV4, a space to Django), a name given
+    twice (SigV4 signs every value, sorted; Django reads the last) and a raw character outside
+    ASCII (WSGI hands the query over as Latin-1, which Django decodes again as UTF-8).
+    Refused rather than guessed: whoever changes ``%2B`` into ``+`` on the way, or swaps two
+    values, keeps the signature valid and changes what the view reads.
+    """
+    if not query_string.isascii():
+        raise SignatureError(
+            _(
+                "Percent-encode the query's non-ASCII characters (their UTF-8 bytes): sent raw, the signature and "
+                "the server read them differently."
+            ),
+            "query_ambiguous",
+            status=400,
+        )
+    if "+" in query_string:
+        raise SignatureError(
+            _(
+                "The query has a raw +, which the signature reads as a plus and the server as a space: send a plus "
+                "as %2B, a space as %20."
+            ),
+            "query_ambiguous",
+            status=400,
+        )
+    counts = Counter(name for name, _value in query_parameters(query_string))
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if repeated:
+        raise SignatureError(
+            _(
+                "Send each query parameter once: %(names)s came more than once; the signature covers every value, "
+                "the server would read only the last."
+            )
+            % {"names": ", ".join(repeated)},
+            "query_ambiguous",
+            status=400,
+        )
 
 
 def canonical_headers(authorization: Authorization, request: SignedRequest) -> str:
@@ -262,12 +315,13 @@ def signature(secret: str, authorization: Authorization, to_sign: str) -> str:
 
 
 def verify(authorization: Authorization, request: SignedRequest, secret: str) -> None:
-    """Refuse ``request`` unless ``authorization``'s signature is what ``secret`` gives for it.
+    """Refuse ``request`` unless its query has one meaning and ``authorization``'s signature is what ``secret`` gives.
 
     Call after ``check_scope`` and ``check_signed_headers``. A mismatch carries the server's
     canonical request and string to sign, as AWS does, so the client can find what differs
     from its own: a MAC says only "not equal", never where.
     """
+    check_query(request.query_string)
     canonical = canonical_request(authorization, request, payload_hash(request))
     to_sign = string_to_sign(authorization, request.headers["x-amz-date"], canonical)
     expected = signature(secret, authorization, to_sign)

@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -91,7 +92,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = validation_error_body(exc)
     elif isinstance(response.data, dict) and "detail" in response.data:
         # Some refusals carry more for the client to act on (a refused signature: the server's canonical request).
-        response.data = {**getattr(exc, "extra", {}), "detail": str(response.data["detail"]), "code": _code_of(exc, response)}
+        response.data = {
+            **getattr(exc, "extra", {}),
+            "detail": str(response.data["detail"]),
+            "code": _code_of(exc, response),
+        }
     return response
 
 
@@ -125,6 +130,12 @@ DJANGO_ERRORS = {
 }
 
 
+def django_error(status_code: int) -> JsonResponse:
+    """Return the JSON answer to an error Django meets under /api/ before any API view."""
+    code, detail = DJANGO_ERRORS[status_code]
+    return JsonResponse({"detail": str(detail), "code": code}, status=status_code)
+
+
 def error_handler(status_code: int, page_view: str) -> Callable[..., HttpResponse]:
     """Return a Django error handler (handler404...): JSON under /api/, the site's page elsewhere."""
 
@@ -136,11 +147,15 @@ def error_handler(status_code: int, page_view: str) -> Callable[..., HttpRespons
                 return response
         elif not request.path.startswith("/api/"):
             return view(request, exception)
-        answer = 413 if isinstance(exception, RequestDataTooBig) else status_code
-        code, detail = DJANGO_ERRORS[answer]
-        return JsonResponse({"detail": str(detail), "code": code}, status=answer)
+        return django_error(413 if isinstance(exception, RequestDataTooBig) else status_code)
 
     return handler
+
+
+@csrf_exempt  # as every API view: a POST to an address that does not exist is a 404, not a CSRF failure
+def no_such_address(request: HttpRequest) -> JsonResponse:
+    """Answer an /api/ address that no route matched, in debug mode too, where Django would draw its HTML page."""
+    return django_error(404)
 
 
 ERROR_SCHEMA = {

@@ -11,7 +11,8 @@ class StyledNotFoundMiddleware:
     """Answer a view's Http404 with the site's 404 page even when DEBUG is on.
 
     Only a view raises through ``process_exception``: an address that matched no route never
-    gets here, so developers still see Django's debug page listing the URL patterns.
+    gets here, so developers still see Django's debug page listing the URL patterns (but under
+    /api/, where config/urls.py's last route answers the API's JSON 404).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

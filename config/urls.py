@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import api
@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("apikeys.urls")),
     path("", include("learn.urls")),
     path("", include("blog.urls")),
+    # Last: an /api/ address no route above matched is the API's JSON 404 in debug mode as in production.
+    re_path(r"^api/", api.no_such_address),
 ]
 
 if settings.KAKAO_SANDBOX:

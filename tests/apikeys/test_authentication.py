@@ -85,6 +85,49 @@ def test_bearer_clients_are_unchanged_beside_signed_ones(client, author):
     assert client.post(POSTS, NEW_POST, content_type="application/json").status_code == 401
 
 
+# One query, one meaning: what the signature covers is what the view reads, or a 400
+
+
+def test_signed_query_with_encoded_plus_and_space_and_each_name_once_is_accepted(client, post, make_key):
+    key, secret = make_key("posts:read")
+    response = signed_call(client, "GET", POSTS, key_id=key.key_id, secret=secret, query="page=1&q=C%2B%2B&r=a%20b")
+    assert response.status_code == 200, response.json()
+
+
+def test_signed_query_with_a_raw_plus_is_400_query_ambiguous_naming_both_encodings(client, make_key):
+    key, secret = make_key("posts:read")
+    response = signed_call(client, "GET", POSTS, key_id=key.key_id, secret=secret, query="q=C++")
+    answer = refused(response, "query_ambiguous", status=400)
+    assert "%2B" in answer["detail"] and "%20" in answer["detail"]
+
+
+def test_a_signed_2B_turned_into_a_raw_plus_on_the_way_is_refused_not_read_as_a_space(client, make_key):
+    key, secret = make_key("posts:read")
+    body, meta = signed_meta("GET", POSTS, key, secret, query="q=a%2Bb")
+    refused(send(client, "GET", POSTS, body, meta, query="q=a+b"), "query_ambiguous", status=400)
+
+
+def test_signed_query_naming_a_parameter_twice_is_400_query_ambiguous_naming_it(client, post, make_key):
+    key, secret = make_key("posts:read")
+    response = signed_call(client, "GET", POSTS, key_id=key.key_id, secret=secret, query="page=2&page=1")
+    answer = refused(response, "query_ambiguous", status=400)
+    assert "page" in answer["detail"]
+
+
+def test_repeated_values_swapped_on_the_way_are_refused_not_read_as_the_other_one(client, post, make_key):
+    key, secret = make_key("posts:read")
+    body, meta = signed_meta("GET", POSTS, key, secret, query="page=1&page=2")
+    refused(send(client, "GET", POSTS, body, meta, query="page=2&page=1"), "query_ambiguous", status=400)
+
+
+def test_raw_utf8_in_a_signed_query_is_refused_not_read_as_the_latin1_it_was_signed_as(client, make_key):
+    key, secret = make_key("posts:read")
+    # "é" in UTF-8 is the two bytes that Latin-1 reads as "Ã©": signed as those two characters...
+    body, meta = signed_meta("GET", POSTS, key, secret, query="q=%C3%83%C2%A9")
+    # ...and sent as the raw bytes, which Django would read as "é".
+    refused(send(client, "GET", POSTS, body, meta, query="q=é"), "query_ambiguous", status=400)
+
+
 # Refused: one code each
 
 

@@ -69,6 +69,17 @@ def test_curl_with_a_wrong_secret_gets_the_servers_canonical_request(live_server
     assert f"host:{urlsplit(live_server.url).netloc}" in body["canonical_request"]
 
 
+def test_curl_signed_queries_are_read_as_signed_or_refused_as_ambiguous(live_server, post, make_key):
+    key, secret = make_key("posts:read")
+    for query in ("page=1", "q=C%2B%2B", "q=a%20b"):
+        status, body = curl(*aws_sigv4(key, secret), f"{live_server.url}/api/posts/?{query}")
+        assert status == 200, (query, body)
+    # A plus to the signature, a space to Django; two values signed, the last one read.
+    for query in ("q=C++", "page=1&page=2"):
+        status, body = curl(*aws_sigv4(key, secret), f"{live_server.url}/api/posts/?{query}")
+        assert (status, body["code"]) == (400, "query_ambiguous"), query
+
+
 def test_botocore_signed_requests_over_http_are_accepted(live_server, post, writer_key):
     key, secret = writer_key
     url = f"{live_server.url}/api/posts/"

@@ -1,12 +1,15 @@
-"""apikeys/sigv4.py on its own: AWS's published examples, botocore's canonical form, hostile headers."""
+"""apikeys/sigv4.py on its own: AWS's published examples, botocore's canonical form, hostile headers, one-meaning queries."""
 
 import string
 from datetime import UTC, datetime, timedelta
+from unittest import mock
+from urllib.parse import quote, quote_plus, unquote, urlencode
 
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from django.test import RequestFactory
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -170,3 +173,74 @@ def test_a_credential_for_another_region_or_service_is_refused():
         with pytest.raises(SignatureError) as refused:
             sigv4.check_scope(sigv4.parse_authorization(header), region="ap-northeast-2", request_time=now, now=now)
         assert refused.value.code == "credential_scope_mismatch"
+
+
+# One query, one meaning: whatever the signature covers is what Django reads, or check_query refuses it.
+
+
+def signed_reading(canonical_query: str) -> list[tuple[str, list[str]]]:
+    """Return the names and values a canonical query stands for (every part encoded: it reads one way), sorted."""
+    items = (item.partition("=") for item in canonical_query.split("&") if item)
+    return sorted((unquote(name), [unquote(value)]) for name, _equals, value in items)
+
+
+def djangos_reading(query_string: str) -> list[tuple[str, list[str]]]:
+    """Return what a view reads from this query (request.GET), as a WSGI server hands it over, sorted."""
+    return sorted(RequestFactory().get("/api/posts/", QUERY_STRING=query_string).GET.lists())
+
+
+# %, 2, B, F and 0 make escapes such as %2B and %20; Ã© is the Latin-1 reading of the UTF-8 bytes of é.
+QUERY_TEXT = st.text(alphabet=st.sampled_from("ab1%2BF0+&= ~/Ã©é"), max_size=30)
+
+
+@given(QUERY_TEXT)
+def test_any_query_is_refused_as_ambiguous_or_read_by_django_as_the_signature_reads_it(query_string):
+    try:
+        sigv4.check_query(query_string)
+    except SignatureError as error:
+        assert (error.code, error.status) == ("query_ambiguous", 400)
+    else:
+        assert djangos_reading(query_string) == signed_reading(sigv4.canonical_query(query_string))
+
+
+def test_a_raw_plus_a_repeated_name_or_raw_non_ascii_is_ambiguous_and_percent_escapes_are_not():
+    for query_string in ("q=a+b", "page=1&page=2", "a=1&%61=2", "q=\u00c3\u00a9"):
+        with pytest.raises(SignatureError) as refused:
+            sigv4.check_query(query_string)
+        assert (refused.value.code, refused.value.status) == ("query_ambiguous", 400)
+    for query_string in ("", "page=1", "q=a%2Bb&r=a%20b", "a&b=", "q=%C3%A9&page=2"):
+        sigv4.check_query(query_string)
+
+
+# Names a client may well send twice, beside any text; values of any text (spaces, +, &, =, 가...).
+QUERY_NAMES = st.one_of(st.sampled_from(["page", "q", "a b", "C++"]), st.text(max_size=4))
+
+
+@given(
+    pairs=st.lists(st.tuples(QUERY_NAMES, st.text(max_size=6)), max_size=4),
+    # How clients encode a query: %20 for a space (RFC 3986), or + for a space (HTML forms, requests' params=).
+    quote_via=st.sampled_from([quote, quote_plus]),
+)
+def test_a_query_botocore_signs_is_refused_as_ambiguous_or_read_by_django_as_signed(pairs, quote_via):
+    query_string = urlencode(pairs, quote_via=quote_via)
+    signed = AWSRequest(method="GET", url=f"https://blog.example/api/posts/?{query_string}")
+    signer = SigV4Auth(Credentials(KEY_ID, "secret"), "blog", "ap-northeast-2")
+    with mock.patch("botocore.auth.get_current_datetime", return_value=datetime(2026, 1, 1)):
+        signer.add_auth(signed)
+    botocores_canonical_query = signer.canonical_request(signed).split("\n")[2]
+    arrived = SignedRequest(
+        method="GET",
+        path="/api/posts/",
+        query_string=query_string,
+        headers={"host": "blog.example", **{name.lower(): value for name, value in signed.headers.items()}},
+        body=b"",
+    )
+
+    try:
+        sigv4.verify(sigv4.parse_authorization(arrived.headers["authorization"]), arrived, "secret")
+    except SignatureError as error:
+        # Never a mismatch: refused only because the query reads two ways.
+        assert (error.code, error.status) == ("query_ambiguous", 400), error.message
+    else:
+        assert djangos_reading(query_string) == signed_reading(botocores_canonical_query)
+        assert djangos_reading(query_string) == sorted((name, [value]) for name, value in pairs)

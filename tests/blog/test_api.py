@@ -5,6 +5,9 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from blog import services
@@ -67,6 +70,29 @@ def test_anyone_lists_posts_newest_first_ten_per_page(api, author):
     assert body["results"][0]["title"] == "글 11"
     assert body["next"].endswith("/api/posts/?page=2")
     assert len(api.get("/api/posts/?page=2").json()["results"]) == 2
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize("query", ["page=1&page=2", "page=1&page=1", "page=&page=1"])
+def test_a_page_given_twice_gets_400_naming_the_parameter_on_every_list(api, post, comment, settings, debug, query):
+    settings.DEBUG = debug
+    for url in ("/api/posts/", comments_url(post)):
+        response = api.get(f"{url}?{query}")
+
+        body = response.json()
+        assert (response.status_code, body["code"]) == (400, "invalid"), body
+        assert "page" in body["detail"] and list(body["errors"]) == ["page"]
+
+
+@hypothesis_settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pages=st.lists(st.text(max_size=4), min_size=1, max_size=3))
+def test_any_page_values_get_a_page_or_a_json_404_and_a_400_when_given_more_than_once(api, post, pages):
+    response = api.get("/api/posts/", {"page": pages})
+
+    if len(pages) > 1:
+        assert (response.status_code, list(response.json()["errors"])) == (400, ["page"])
+    else:
+        assert response.status_code in (200, 404), response.json()
 
 
 def test_anyone_reads_a_post_with_author_comment_count_and_safe_html(api, post, comment):

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -102,8 +102,13 @@ def test_any_bytes_to_the_refresh_endpoint_get_a_4xx_with_a_code(body):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/nope/", "/api/posts/-1/", "/api/posts/abc/comments/", "/api/"])
-def test_unmatched_api_urls_get_json_404_with_a_code(client, path):
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/nope/", "/api/posts/-1/", "/api/posts/abc/comments/", "/api/", "/api/posts/99999999999999999999999/"],
+)
+def test_unmatched_api_urls_get_json_404_with_a_code_in_debug_mode_too(client, settings, path, debug):
+    settings.DEBUG = debug
     response = client.get(path)
 
     assert response.status_code == 404
@@ -203,12 +208,25 @@ def test_form_post_in_a_charset_that_is_no_text_encoding_gets_the_400_page(clien
     assert "text/html" in response["Content-Type"]
 
 
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
 @pytest.mark.parametrize("path", ["/api/auth/token/refresh", "/api/posts", "/api/me"])
-def test_api_post_without_the_trailing_slash_is_a_json_404_not_a_redirect(client, path):
+def test_api_post_without_the_trailing_slash_is_a_json_404_not_a_redirect(client, settings, path, debug):
+    settings.DEBUG = debug
     response = client.post(path, {"refresh": "x"}, content_type="application/json")
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+def test_a_cookie_post_to_an_unknown_api_address_is_a_404_not_a_csrf_403(settings, author, debug):
+    settings.DEBUG = debug
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(author)
+    response = browser.post("/api/nope/", {"x": 1}, content_type="application/json")
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
 def test_json_in_another_text_encoding_is_a_parse_error_even_when_its_charset_says_so(client):
