@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from blog import services
-from blog.markdown import MAX_BODY_CHARS
+from blog.markdown import MAX_BODY_CHARS, MAX_HTML_BYTES, MAX_TABLE_CELLS
 from blog.models import Comment, Post
+from tests.blog.bodies import ONE_LINK_USED_THOUSANDS_OF_TIMES, TWENTY_WIDE_TABLES
 from tests.tokens.jwt_support import access_claims, bearer, forge
 from tokens import families
 
@@ -371,6 +372,51 @@ def test_body_over_the_cap_names_the_limit_in_korean_and_english(api, post, as_a
     assert str(MAX_BODY_CHARS) in response.json()["body"][0]
     post.refresh_from_db()
     assert post.body == "**안녕하세요**"
+
+
+# What a body within the cap may grow into: table cells and HTML have budgets (blog/markdown.py).
+
+REFUSED_BODIES = [
+    (TWENTY_WIDE_TABLES, "too_many_table_cells", f"at most {MAX_TABLE_CELLS:,} cells"),
+    (ONE_LINK_USED_THOUSANDS_OF_TIMES, "html_too_large", f"at most {MAX_HTML_BYTES:,} bytes"),
+]
+
+
+def assert_refused(response, code: str, named: str) -> None:
+    """Assert the API's error shape: detail and code, and the message under the body field too."""
+    assert response.status_code == 400
+    error = response.json()
+    assert error["code"] == code
+    assert named in error["detail"]
+    assert error["body"] == error["errors"]["body"] == [error["detail"]]
+
+
+@pytest.mark.parametrize(("body", "code", "named"), REFUSED_BODIES)
+def test_creating_a_post_whose_body_grows_past_a_budget_gets_400_naming_it(api, as_author, body, code, named):
+    response = api.post("/api/posts/", {"title": "t", "body": body}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+
+    assert_refused(response, code, named)
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize(("body", "code", "named"), REFUSED_BODIES)
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_changing_a_body_into_one_past_a_budget_gets_400_naming_it_and_keeps_the_post(
+    api, post, as_author, method, body, code, named
+):
+    response = getattr(api, method)(
+        post_url(post), {"title": "t", "body": body}, HTTP_ACCEPT_LANGUAGE="en", **as_author
+    )
+
+    assert_refused(response, code, named)
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("첫 글", "**안녕하세요**")
+
+
+def test_the_cell_budget_error_is_korean_by_default(api, as_author):
+    response = api.post("/api/posts/", {"title": "t", "body": TWENTY_WIDE_TABLES}, **as_author)
+
+    assert_refused(response, "too_many_table_cells", f"표에는 칸을 모두 합쳐 {MAX_TABLE_CELLS:,}개까지")
 
 
 def test_body_of_non_bmp_characters_counts_characters_not_bytes(api, as_author):
