@@ -16,7 +16,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import nh3
+from django.conf import settings
+from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -35,6 +39,8 @@ MAX_TABLE_CELLS = 10_000
 # What one post's HTML may weigh, in UTF-8 bytes: a reader downloads it whole on every visit.
 MAX_HTML_BYTES = 1_000_000
 EXCERPT_CHARS = 160
+# A post stored before the bounds above and over one of them shows this much of its text, as written.
+STORED_SOURCE_CHARS = 2_000
 # Pygments' lexers are regular expressions, and many are slow on text made to be slow: a long
 # run of one character takes quadratic time, and some lexers (chapel, cddl, diff, scala...)
 # exponential time on a few dozen characters. Only these are used, each up to the block size
@@ -217,6 +223,35 @@ def render(text: str) -> Rendered:
     if len(html.encode()) > MAX_HTML_BYTES:
         raise HtmlTooLarge()
     return Rendered(html=html, excerpt=_shortened(" ".join(_words(tokens))))
+
+
+# Stored HTML cannot follow each reader's language: the notice is written in every language of the site.
+STORED_NOTICE = gettext_lazy(
+    "This post is over the size limits posts have now, so it is shown as written, not formatted: "
+    "its first %(chars)s characters."
+)
+
+
+def render_stored(text: str) -> Rendered:
+    """Return ``render(text)`` or, when a bound refuses the text, a notice and the text's start as written.
+
+    For posts stored before the bounds: their pages must still show something, and something small.
+    """
+    try:
+        return render(text)
+    except RenderRefused:
+        start = LONE_SURROGATE.sub("\ufffd", text[:STORED_SOURCE_CHARS])
+        notices = "".join(
+            f"<p><strong>{escape(_stored_notice(language))}</strong></p>\n" for language, _name in settings.LANGUAGES
+        )
+        return Rendered(
+            html=f"{notices}<pre><code>{escape(start)}</code></pre>\n", excerpt=_shortened(" ".join(start.split()))
+        )
+
+
+def _stored_notice(language: str) -> str:
+    with translation.override(language):
+        return STORED_NOTICE % {"chars": f"{STORED_SOURCE_CHARS:,}"}
 
 
 def _words(tokens: list[Token]) -> list[str]:

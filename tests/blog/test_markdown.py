@@ -25,11 +25,13 @@ from blog.markdown import (
     MAX_BODY_CHARS,
     MAX_HTML_BYTES,
     MAX_TABLE_CELLS,
+    STORED_SOURCE_CHARS,
     HtmlTooLarge,
     RenderRefused,
     TooManyTableCells,
     code_css,
     render,
+    render_stored,
 )
 from blog.models import Comment
 from tests.blog.bodies import ONE_LINK_USED_THOUSANDS_OF_TIMES, TWENTY_WIDE_TABLES
@@ -325,6 +327,25 @@ def test_any_text_within_the_length_cap_is_refused_naming_its_bound_or_renders_w
     # Tokens are the parser's work: at most three per table cell within the budget, two per other character.
     assert made.count("td_open") + made.count("th_open") <= MAX_TABLE_CELLS + 1
     assert len(made) <= 3 * (MAX_TABLE_CELLS + 1) + 2 * len(text) + 10
+
+
+# Posts stored before the budgets
+
+
+def test_a_stored_post_over_a_budget_shows_a_notice_in_both_languages_and_its_start_as_written():
+    stored = render_stored("<script>alert(1)</script>\n\n" + TWENTY_WIDE_TABLES)
+
+    assert "이 글은 지금의 글 크기 제한을 넘어서" in stored.html
+    assert "This post is over the size limits posts have now" in stored.html
+    assert "<pre><code>&lt;script&gt;alert(1)&lt;/script&gt;\n\n|a|a|" in stored.html
+    assert_nothing_runs(stored.html)
+    assert "<table>" not in stored.html
+    assert len(stored.html.encode()) < 6 * STORED_SOURCE_CHARS + 1_000  # escaping at most sextuples a character
+    assert stored.excerpt.startswith("<script>alert(1)</script> |a|a|") and len(stored.excerpt) <= EXCERPT_CHARS
+
+
+def test_a_stored_post_within_the_budgets_is_rendered_as_any_other():
+    assert render_stored("**굵게**") == render("**굵게**")
 
 
 # The rendered pages
