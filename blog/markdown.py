@@ -55,8 +55,12 @@ HIGHLIGHTED_LANGUAGES = {
     **dict.fromkeys(("java", "c", "cpp", "bash", "console", "docker", "toml", "ini", "css", "markdown"), 2_000),
 }
 HIGHLIGHT_MAX_CHARS = max(HIGHLIGHTED_LANGUAGES.values())
-# Highlighting time one post may spend; the blocks after it are shown plain.
-HIGHLIGHT_BUDGET_SECONDS = 0.3
+# What bench/highlight_lexers.py keeps a block's worst time under at its language's cap. A lexer's
+# time grows at least in proportion to the code, so a block a tenth of the cap takes at most a tenth.
+HIGHLIGHT_WORST_SECONDS = 0.5
+# Time one post's rendering may have spent when its last block is highlighted, counted from the
+# start: a block is highlighted only if its worst time still fits, so no slow block overruns it.
+HIGHLIGHT_BUDGET_SECONDS = 0.6
 _highlight_deadline: ContextVar[float] = ContextVar("highlight_deadline", default=float("inf"))
 LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,30}")
 # Token classes get a prefix so they cannot collide with the site's own (static/css/code.css).
@@ -88,13 +92,16 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def highlight_code(code: str, language: str, _attributes: str) -> str:
     """Return ``code`` as Pygments' token spans, or "" for markdown-it to escape it plainly."""
-    if not LANGUAGE.fullmatch(language or "") or time.monotonic() > _highlight_deadline.get():
+    if not LANGUAGE.fullmatch(language or ""):
         return ""
     try:
         lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
     except ClassNotFound:
         return ""
-    if len(code) > HIGHLIGHTED_LANGUAGES.get(lexer.aliases[0], 0):
+    cap = HIGHLIGHTED_LANGUAGES.get(lexer.aliases[0], 0)
+    if not cap or len(code) > cap:
+        return ""
+    if time.monotonic() + HIGHLIGHT_WORST_SECONDS * len(code) / cap > _highlight_deadline.get():
         return ""
     return highlight(code, lexer, FORMATTER)
 
@@ -205,9 +212,9 @@ def render(text: str) -> Rendered:
 
     Raise ``RenderRefused`` as soon as its tables pass MAX_TABLE_CELLS or its HTML MAX_HTML_BYTES.
     """
-    tokens = _markdown.parse(LONE_SURROGATE.sub("\ufffd", text))
     budget = _highlight_deadline.set(time.monotonic() + HIGHLIGHT_BUDGET_SECONDS)
     try:
+        tokens = _markdown.parse(LONE_SURROGATE.sub("\ufffd", text))
         unsafe_html = _markdown.renderer.render(tokens, _markdown.options, {})
     finally:
         _highlight_deadline.reset(budget)
