@@ -8,7 +8,7 @@ from apikeys.permissions import HasApiKeyScope
 from blog import markdown, selectors, services
 from blog.models import Comment, Post
 from blog.permissions import COMMENT_SCOPES, POST_SCOPES, can_change
-from blog.serializers import CommentSerializer, PostSerializer
+from blog.serializers import CommentSerializer, PostSerializer, PostSummarySerializer
 from tokens.authentication import account_of
 
 
@@ -55,14 +55,17 @@ class RefusedBodyIs400:
 
 
 class PostListView(RefusedBodyIs400, generics.ListCreateAPIView):
-    """List posts, newest first; write one."""
+    """List posts, newest first, each with its excerpt (its address answers the whole post); write one."""
 
     api_key_scopes = POST_SCOPES
-    serializer_class = PostSerializer
     permission_classes = [HasApiKeyScope, IsAuthenticatedOrReadOnly, IsActiveAccountOrReadOnly]
 
+    def get_serializer_class(self):
+        # A post's HTML may be a megabyte: a page of ten would be ten, for a list that shows excerpts.
+        return PostSummarySerializer if self.request.method in SAFE_METHODS else PostSerializer
+
     def get_queryset(self):
-        return selectors.post_list()
+        return selectors.post_summaries()
 
     def perform_create(self, serializer: PostSerializer) -> None:
         post = services.post_create(author=self.request.user, **serializer.validated_data)

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from blog import services
@@ -68,6 +69,34 @@ def test_anyone_lists_posts_newest_first_ten_per_page(api, author):
     assert body["results"][0]["title"] == "글 11"
     assert body["next"].endswith("/api/posts/?page=2")
     assert len(api.get("/api/posts/?page=2").json()["results"]) == 2
+
+
+SUMMARY_FIELDS = {"id", "title", "excerpt", "author", "comment_count", "created_at", "updated_at"}
+
+
+def test_the_list_carries_each_posts_excerpt_and_the_posts_own_address_the_whole_post(api, author):
+    post = services.post_create(author=author, title="긴 글", body="**굵게** 본문 " * 2_500)
+
+    with CaptureQueriesContext(connection) as queries:
+        listed = api.get("/api/posts/").json()["results"][0]
+    whole = api.get(post_url(post)).json()
+
+    assert set(listed) == SUMMARY_FIELDS
+    assert listed["excerpt"] == whole["excerpt"] and listed["excerpt"].startswith("굵게 본문 굵게 본문")
+    assert (whole["body"], whole["body_html"]) == (post.body, post.body_html)
+    # Nor does the database send the list the body or its HTML.
+    assert not any('"body"' in query["sql"] or '"body_html"' in query["sql"] for query in queries)
+
+
+def test_the_schema_describes_the_list_with_excerpts_and_a_post_whole():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components, operations = schema["components"]["schemas"], schema["paths"]["/api/posts/"]
+
+    page = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    listed = components[page]["properties"]["results"]["items"]["$ref"].split("/")[-1]
+    created = operations["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert set(components[listed]["properties"]) == SUMMARY_FIELDS
+    assert set(components[created]["properties"]) == SUMMARY_FIELDS | {"body", "body_html"}
 
 
 def test_anyone_reads_a_post_with_author_comment_count_and_safe_html(api, post, comment):
