@@ -9,7 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from blog import services
-from blog.markdown import MAX_BODY_CHARS, MAX_HTML_BYTES, MAX_TABLE_CELLS
+from blog.markdown import MAX_BODY_CHARS, MAX_HTML_BYTES, MAX_TABLE_CELLS, render_stored
 from blog.models import Comment, Post
 from tests.blog.bodies import ONE_LINK_USED_THOUSANDS_OF_TIMES, TWENTY_WIDE_TABLES
 from tests.tokens.jwt_support import access_claims, bearer, forge
@@ -440,6 +440,19 @@ def test_changing_a_body_into_one_past_a_budget_gets_400_naming_it_and_keeps_the
     assert_refused(response, code, named)
     post.refresh_from_db()
     assert (post.title, post.body) == ("첫 글", "**안녕하세요**")
+
+
+def test_a_new_title_alone_for_a_post_stored_over_a_budget_gets_400_until_its_body_fits(api, author, as_author):
+    # As migration 0006 leaves a post written before the budgets: a notice and the start of its body.
+    stored = render_stored(TWENTY_WIDE_TABLES)
+    post = Post.objects.create(author=author, title="예전 글", body=TWENTY_WIDE_TABLES, body_html=stored.html)
+
+    response = api.patch(post_url(post), {"title": "새 제목"}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+
+    # Every write renders the body again: the author is told which bound it passes.
+    assert_refused(response, "too_many_table_cells", f"at most {MAX_TABLE_CELLS:,} cells")
+    post.refresh_from_db()
+    assert (post.title, post.body_html) == ("예전 글", stored.html)
 
 
 def test_the_cell_budget_error_is_korean_by_default(api, as_author):
