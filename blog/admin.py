@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib import admin
 
-from blog import services
+from blog import markdown, services
 from blog.models import Comment, Post
 
 
@@ -10,19 +11,28 @@ class CommentInline(admin.TabularInline):
     raw_id_fields = ["author"]
 
 
+class PostAdminForm(forms.ModelForm):
+    """The admin's post form: it renders the body as the site's writes do, so that a refusal is a form error."""
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        try:
+            # The rendering is set on the instance the admin saves: a body rendered once, not twice.
+            services.post_render_body(post=self.instance, body=body)
+        except markdown.RenderRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from None
+        return body
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    form = PostAdminForm
     list_display = ["title", "author", "created_at"]
     list_select_related = ["author"]
     search_fields = ["title", "body", "author__nickname"]
     raw_id_fields = ["author"]
     readonly_fields = ["excerpt"]
     inlines = [CommentInline]
-
-    def save_model(self, request, obj: Post, form, change: bool) -> None:
-        # The form has put its values on obj already: render the body as the site's writes do.
-        services.post_render_body(post=obj, body=obj.body)
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Comment)

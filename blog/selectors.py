@@ -22,7 +22,7 @@ def post_list() -> QuerySet[Post]:
 
 
 def post_summaries() -> QuerySet[Post]:
-    """Return posts as the home page lists them: the excerpt, without the body or its HTML."""
+    """Return posts as the home page and the API list them: the excerpt, without the body or its HTML."""
     # A body may be tens of thousands of characters, its HTML more: the cards show neither.
     return post_list().defer("body", "body_html")
 

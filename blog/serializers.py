@@ -24,12 +24,21 @@ class TextModelSerializer(serializers.ModelSerializer):
     }
 
 
-class PostSerializer(TextModelSerializer):
+class PostSummarySerializer(TextModelSerializer):
+    """A post as lists show it, like the home page: its excerpt, without its body or the body's HTML."""
+
     author = AuthorSerializer(read_only=True)
     comment_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Post
+        fields = ["id", "title", "excerpt", "author", "comment_count", "created_at", "updated_at"]
+
+
+class PostSerializer(PostSummarySerializer):
+    """A post whole: what one post's address answers, and what a write sends and gets back."""
+
+    class Meta(PostSummarySerializer.Meta):
         # body_html and excerpt are the stored rendering of body, the same the pages show (read-only).
         fields = ["id", "title", "body", "body_html", "excerpt", "author", "comment_count", "created_at", "updated_at"]
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -42,13 +42,20 @@ class PostDetailView(DetailView):
 
 
 class PostPreviewMixin:
-    """Show the post as readers will see it, without saving, when "Preview" was pressed."""
+    """Show the post as readers will see it, without saving, when "Preview" was pressed; else save it.
+
+    Either way a body whose rendering passes a bound (blog/markdown.py) is an error on the body field.
+    """
 
     def form_valid(self, form):
-        if "preview" in self.request.POST:
-            preview = markdown.render(form.cleaned_data["body"]).html
-            return self.render_to_response(self.get_context_data(form=form, preview=preview))
-        return self.save(form)
+        try:
+            if "preview" in self.request.POST:
+                preview = markdown.render(form.cleaned_data["body"]).html
+                return self.render_to_response(self.get_context_data(form=form, preview=preview))
+            return self.save(form)
+        except markdown.RenderRefused as refused:
+            form.add_error("body", ValidationError(refused.message, code=refused.code))
+            return self.form_invalid(form)
 
 
 class PostCreateView(LoginRequiredMixin, PostPreviewMixin, CreateView):

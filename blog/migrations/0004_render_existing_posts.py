@@ -2,13 +2,13 @@
 
 from django.db import migrations
 
-from blog.markdown import render
+from blog.markdown import render_stored
 
 
 def render_existing_posts(apps, schema_editor):
     Post = apps.get_model("blog", "Post")
     for post in Post.objects.only("id", "body").iterator(chunk_size=500):
-        rendered = render(post.body)
+        rendered = render_stored(post.body)
         Post.objects.filter(pk=post.pk).update(body_html=rendered.html, excerpt=rendered.excerpt)
 
 

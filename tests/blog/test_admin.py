@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from blog.markdown import MAX_BODY_CHARS
+from blog.markdown import MAX_BODY_CHARS, MAX_TABLE_CELLS
 from blog.models import Comment, Post
+from tests.blog.bodies import TWENTY_WIDE_TABLES
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,16 @@ def test_admin_post_form_refuses_a_body_over_the_cap(client, superuser, author):
     )
     assert response.status_code == 200
     assert not Post.objects.exists()
+
+
+def test_admin_post_form_refuses_the_reported_twenty_wide_tables_naming_the_cell_budget(client, superuser, post):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:blog_post_change", args=[post.pk]),
+        {"author": post.author.pk, "title": post.title, "body": TWENTY_WIDE_TABLES, **NO_COMMENTS},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert f"at most {MAX_TABLE_CELLS:,} cells" in response.content.decode()
+    post.refresh_from_db()
+    assert (post.body, post.body_html) == ("**안녕하세요**", "<p><strong>안녕하세요</strong></p>\n")

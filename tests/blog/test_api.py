@@ -5,14 +5,16 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from blog import services
-from blog.markdown import MAX_BODY_CHARS
+from blog.markdown import MAX_BODY_CHARS, MAX_HTML_BYTES, MAX_TABLE_CELLS, render_stored
 from blog.models import Comment, Post
+from tests.blog.bodies import ONE_LINK_USED_THOUSANDS_OF_TIMES, TWENTY_WIDE_TABLES
 from tests.tokens.jwt_support import access_claims, bearer, forge
 from tokens import families
 
@@ -93,6 +95,34 @@ def test_any_page_values_get_a_page_or_a_json_404_and_a_400_when_given_more_than
         assert (response.status_code, list(response.json()["errors"])) == (400, ["page"])
     else:
         assert response.status_code in (200, 404), response.json()
+
+
+SUMMARY_FIELDS = {"id", "title", "excerpt", "author", "comment_count", "created_at", "updated_at"}
+
+
+def test_the_list_carries_each_posts_excerpt_and_the_posts_own_address_the_whole_post(api, author):
+    post = services.post_create(author=author, title="긴 글", body="**굵게** 본문 " * 2_500)
+
+    with CaptureQueriesContext(connection) as queries:
+        listed = api.get("/api/posts/").json()["results"][0]
+    whole = api.get(post_url(post)).json()
+
+    assert set(listed) == SUMMARY_FIELDS
+    assert listed["excerpt"] == whole["excerpt"] and listed["excerpt"].startswith("굵게 본문 굵게 본문")
+    assert (whole["body"], whole["body_html"]) == (post.body, post.body_html)
+    # Nor does the database send the list the body or its HTML.
+    assert not any('"body"' in query["sql"] or '"body_html"' in query["sql"] for query in queries)
+
+
+def test_the_schema_describes_the_list_with_excerpts_and_a_post_whole():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components, operations = schema["components"]["schemas"], schema["paths"]["/api/posts/"]
+
+    page = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    listed = components[page]["properties"]["results"]["items"]["$ref"].split("/")[-1]
+    created = operations["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert set(components[listed]["properties"]) == SUMMARY_FIELDS
+    assert set(components[created]["properties"]) == SUMMARY_FIELDS | {"body", "body_html"}
 
 
 def test_anyone_reads_a_post_with_author_comment_count_and_safe_html(api, post, comment):
@@ -397,6 +427,64 @@ def test_body_over_the_cap_names_the_limit_in_korean_and_english(api, post, as_a
     assert str(MAX_BODY_CHARS) in response.json()["body"][0]
     post.refresh_from_db()
     assert post.body == "**안녕하세요**"
+
+
+# What a body within the cap may grow into: table cells and HTML have budgets (blog/markdown.py).
+
+REFUSED_BODIES = [
+    (TWENTY_WIDE_TABLES, "too_many_table_cells", f"at most {MAX_TABLE_CELLS:,} cells"),
+    (ONE_LINK_USED_THOUSANDS_OF_TIMES, "html_too_large", f"at most {MAX_HTML_BYTES:,} bytes"),
+]
+
+
+def assert_refused(response, code: str, named: str) -> None:
+    """Assert the API's error shape: detail and code, and the message under the body field too."""
+    assert response.status_code == 400
+    error = response.json()
+    assert error["code"] == code
+    assert named in error["detail"]
+    assert error["body"] == error["errors"]["body"] == [error["detail"]]
+
+
+@pytest.mark.parametrize(("body", "code", "named"), REFUSED_BODIES)
+def test_creating_a_post_whose_body_grows_past_a_budget_gets_400_naming_it(api, as_author, body, code, named):
+    response = api.post("/api/posts/", {"title": "t", "body": body}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+
+    assert_refused(response, code, named)
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize(("body", "code", "named"), REFUSED_BODIES)
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_changing_a_body_into_one_past_a_budget_gets_400_naming_it_and_keeps_the_post(
+    api, post, as_author, method, body, code, named
+):
+    response = getattr(api, method)(
+        post_url(post), {"title": "t", "body": body}, HTTP_ACCEPT_LANGUAGE="en", **as_author
+    )
+
+    assert_refused(response, code, named)
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("첫 글", "**안녕하세요**")
+
+
+def test_a_new_title_alone_for_a_post_stored_over_a_budget_gets_400_until_its_body_fits(api, author, as_author):
+    # As migration 0006 leaves a post written before the budgets: a notice and the start of its body.
+    stored = render_stored(TWENTY_WIDE_TABLES)
+    post = Post.objects.create(author=author, title="예전 글", body=TWENTY_WIDE_TABLES, body_html=stored.html)
+
+    response = api.patch(post_url(post), {"title": "새 제목"}, HTTP_ACCEPT_LANGUAGE="en", **as_author)
+
+    # Every write renders the body again: the author is told which bound it passes.
+    assert_refused(response, "too_many_table_cells", f"at most {MAX_TABLE_CELLS:,} cells")
+    post.refresh_from_db()
+    assert (post.title, post.body_html) == ("예전 글", stored.html)
+
+
+def test_the_cell_budget_error_is_korean_by_default(api, as_author):
+    response = api.post("/api/posts/", {"title": "t", "body": TWENTY_WIDE_TABLES}, **as_author)
+
+    assert_refused(response, "too_many_table_cells", f"표에는 칸을 모두 합쳐 {MAX_TABLE_CELLS:,}개까지")
 
 
 def test_body_of_non_bmp_characters_counts_characters_not_bytes(api, as_author):

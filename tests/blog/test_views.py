@@ -7,9 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 
 from blog import services
-from blog.markdown import MAX_BODY_CHARS
+from blog.markdown import MAX_BODY_CHARS, MAX_HTML_BYTES, MAX_TABLE_CELLS
 from blog.models import Comment, Post
 from config.urls import handler500  # noqa: F401 - the error handler for this test URLconf
+from tests.blog.bodies import ONE_LINK_USED_THOUSANDS_OF_TIMES, TWENTY_WIDE_TABLES
 
 pytestmark = pytest.mark.django_db
 
@@ -245,6 +246,44 @@ def test_body_one_character_over_the_cap_shows_error_naming_the_limit_and_saves_
     assert not Post.objects.exists()
 
 
+def body_error(response) -> str:
+    return response.content.decode().split('class="field-error" role="alert">', 1)[1].split("</", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "named"),
+    [("ko", f"표에는 칸을 모두 합쳐 {MAX_TABLE_CELLS:,}개까지"), ("en", f"at most {MAX_TABLE_CELLS:,} cells")],
+)
+@pytest.mark.parametrize("pressed", [{}, {"preview": "1"}], ids=["publish", "preview"])
+def test_the_reported_twenty_wide_tables_show_an_error_naming_the_cell_budget_and_save_nothing(
+    client, author, language, named, pressed
+):
+    client.force_login(author)
+    response = client.post(
+        reverse("blog:post_create"),
+        {"title": "t", "body": TWENTY_WIDE_TABLES, **pressed},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 200
+    assert named in body_error(response)
+    assert '<section class="preview"' not in response.content.decode()
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize("pressed", [{}, {"preview": "1"}], ids=["save", "preview"])
+def test_editing_a_body_into_html_over_the_budget_shows_an_error_naming_it_and_keeps_the_post(client, post, pressed):
+    client.force_login(post.author)
+    response = client.post(
+        reverse("blog:post_update", args=[post.pk]),
+        {"title": "t", "body": ONE_LINK_USED_THOUSANDS_OF_TIMES, **pressed},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert f"at most {MAX_HTML_BYTES:,} bytes" in body_error(response)
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("첫 글", "**안녕하세요**")
+
+
 def test_edit_page_body_field_tells_the_browser_the_cap(client, post):
     client.force_login(post.author)
     page = client.get(reverse("blog:post_update", args=[post.pk])).content.decode()
@@ -413,7 +452,9 @@ def test_comment_with_a_control_character_shows_error_and_saves_nothing(client, 
 
 def test_preview_shows_the_rendered_post_and_saves_nothing(client, author):
     client.force_login(author)
-    response = client.post("/posts/new/", {"title": "미리 보기", "body": "**굵게**\n\n<script>x()</script>", "preview": "1"})
+    response = client.post(
+        "/posts/new/", {"title": "미리 보기", "body": "**굵게**\n\n<script>x()</script>", "preview": "1"}
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert '<section class="preview"' in page and "<strong>굵게</strong>" in page
