@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
 from django.http import HttpRequest
+from django.utils.http import parse_header_parameters
 from django.utils.translation import gettext_lazy as _
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -314,6 +315,23 @@ def signature(secret: str, authorization: Authorization, to_sign: str) -> str:
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
+def check_charset(content_type: str) -> None:
+    """Refuse a declared charset other than UTF-8: Django would decode the query (and form fields) with it.
+
+    SigV4 signs the query's bytes; Django turns them into text with the request's charset, and a
+    Content-Type the client did not sign (botocore signs none on a GET) could make ``?page=2``
+    read as something else. UTF-8 and its ASCII subset read the same on both sides.
+    """
+    _media_type, params = parse_header_parameters(content_type)
+    charset = params.get("charset", "utf-8").strip().lower().replace("_", "-")
+    if charset not in {"utf-8", "utf8", "us-ascii", "ascii"}:
+        raise SignatureError(
+            _("Send signed requests in UTF-8: with another charset the server would read the query differently."),
+            "query_ambiguous",
+            status=400,
+        )
+
+
 def verify(authorization: Authorization, request: SignedRequest, secret: str) -> None:
     """Refuse ``request`` unless its query has one meaning and ``authorization``'s signature is what ``secret`` gives.
 
@@ -322,6 +340,7 @@ def verify(authorization: Authorization, request: SignedRequest, secret: str) ->
     from its own: a MAC says only "not equal", never where.
     """
     check_query(request.query_string)
+    check_charset(request.headers.get("content-type", ""))
     canonical = canonical_request(authorization, request, payload_hash(request))
     to_sign = string_to_sign(authorization, request.headers["x-amz-date"], canonical)
     expected = signature(secret, authorization, to_sign)

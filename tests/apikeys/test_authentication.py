@@ -114,6 +114,21 @@ def test_signed_query_naming_a_parameter_twice_is_400_query_ambiguous_naming_it(
     assert "page" in answer["detail"]
 
 
+@pytest.mark.parametrize("charset", ["utf-16", "cp500", "euc-kr"])
+def test_an_unsigned_charset_that_would_change_the_query_is_refused(client, make_key, charset):
+    key, secret = make_key("posts:read")
+    body, meta = signed_meta("GET", POSTS, key, secret, query="page=2")
+    meta["CONTENT_TYPE"] = f"text/plain; charset={charset}"  # not signed: botocore signs no Content-Type on a GET
+    refused(send(client, "GET", POSTS, body, meta, query="page=2"), "query_ambiguous", status=400)
+
+
+def test_a_utf8_charset_on_a_signed_request_is_accepted(client, make_key):
+    key, secret = make_key("posts:read")
+    body, meta = signed_meta("GET", POSTS, key, secret)
+    meta["CONTENT_TYPE"] = "text/plain; charset=UTF-8"
+    assert send(client, "GET", POSTS, body, meta).status_code == 200
+
+
 def test_repeated_values_swapped_on_the_way_are_refused_not_read_as_the_other_one(client, post, make_key):
     key, secret = make_key("posts:read")
     body, meta = signed_meta("GET", POSTS, key, secret, query="page=1&page=2")
