@@ -186,8 +186,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # The cache and the rate-limit counters are shared by every instance: Redis when REDIS_URL is set,
 # else a table in the database (created by `manage.py migrate`).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# Connecting to Redis and each command give up after this long: a Redis that stops answering is
+# a quick 503 (or, for the rate limits, a request let through), never threads held until it answers.
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", "1"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 
@@ -209,8 +218,8 @@ PASSWORD_RATE_LIMITS = {
 AUTHENTICATION_BACKENDS = ["ratelimit.backends.PasswordRateLimitBackend"]
 RATE_LIMIT_CACHE = "default"
 # State that must outlive any cache pressure (seen signatures, used ID tokens, flow records; core/state.py):
-# a Redis that never evicts (maxmemory-policy noeviction, checked), else "" for a table in the database.
-STATE_STORE_URL = os.environ.get("STATE_STORE_URL", REDIS_URL).strip()
+# a table in the database (""), or a Redis that keeps every key (noeviction, an append-only file; checked).
+STATE_STORE_URL = os.environ.get("STATE_STORE_URL", "").strip()
 # How many proxies of ours append to X-Forwarded-For in front of the app (nginx: 1).
 # 0 uses the TCP peer address; never set it higher than the proxies you really run.
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))

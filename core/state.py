@@ -4,8 +4,11 @@ A cache may drop an entry whenever it likes: Django's database cache culls a thi
 past ``MAX_ENTRIES``, Redis evicts under most ``maxmemory-policy`` settings. A replay check kept
 in a cache lets the same request through twice once the site is busy enough. This store keeps
 every entry until its expiry: a table of the database by default, or Redis when
-``STATE_STORE_URL`` names one, and then only a Redis that never evicts (``noeviction``: a full
-one refuses writes, which become a 503, rather than forgetting what it was told).
+``STATE_STORE_URL`` names one, and then only a Redis that keeps what it is told: it never
+evicts (``noeviction``: a full one refuses writes, which become a 503, rather than forget),
+has never evicted since it started, and writes every change to its append-only file, so that
+a restart does not forget either. Asked in the same round trip as each command, so that a
+Redis reconfigured while the site runs is refused from its next request on.
 
 Keys are short ASCII names (``sigv4-seen:<signature>``); values are JSON.
 """
@@ -13,7 +16,7 @@ Keys are short ASCII names (``sigv4-seen:<signature>``); values are JSON.
 import json
 import math
 import time
-import weakref
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -23,16 +26,13 @@ from django.db import connections, router
 from core.models import StateEntry
 
 REDIS_KEY_PREFIX = "state:"
-# Connecting and each command give up after this long: an outage is a quick 503, not a hung worker.
-REDIS_TIMEOUT_SECONDS = 3
 PURGE_INTERVAL_SECONDS = 60
 _next_purge = 0.0  # time.monotonic() of this process's next purge of expired rows
 _redis_clients: dict[str, redis.Redis] = {}
-_pools_that_keep_keys: weakref.WeakSet = weakref.WeakSet()
 
 
 class StoreMayForget(redis.exceptions.ConnectionError):
-    """A Redis whose maxmemory-policy may evict keys: refused as if it were down (503), never used."""
+    """A Redis that may lose keys before they expire: refused as if it were down (503), never trusted."""
 
 
 def add(key: str, *, ttl: float, value: Any = None) -> bool:
@@ -42,7 +42,12 @@ def add(key: str, *, ttl: float, value: Any = None) -> bool:
     """
     client = _redis()
     if client is not None:
-        return bool(client.set(REDIS_KEY_PREFIX + key, json.dumps(value), nx=True, ex=_whole_seconds(ttl)))
+        return bool(
+            _checked(
+                client,
+                lambda pipe: pipe.set(REDIS_KEY_PREFIX + key, json.dumps(value), nx=True, ex=_whole_seconds(ttl)),
+            )
+        )
     now = time.time()
     # One statement, so that no other writer comes between "is it there?" and "keep it": a row
     # that has expired but is not purged yet counts as absent and is taken over.
@@ -59,7 +64,7 @@ def put(key: str, value: Any, *, ttl: float) -> None:
     """Keep ``value`` under ``key`` for ``ttl`` seconds, replacing what was there."""
     client = _redis()
     if client is not None:
-        client.set(REDIS_KEY_PREFIX + key, json.dumps(value), ex=_whole_seconds(ttl))
+        _checked(client, lambda pipe: pipe.set(REDIS_KEY_PREFIX + key, json.dumps(value), ex=_whole_seconds(ttl)))
         return
     _execute(
         "INSERT INTO core_stateentry (key, value, expires_at) VALUES (%s, %s, %s) "
@@ -79,7 +84,7 @@ def get_many(keys: list[str]) -> dict[str, Any]:
         return {}
     client = _redis()
     if client is not None:
-        values = client.mget([REDIS_KEY_PREFIX + key for key in keys])
+        values = _checked(client, lambda pipe: pipe.mget([REDIS_KEY_PREFIX + key for key in keys]))
         return {key: json.loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
     rows = StateEntry.objects.filter(key__in=keys, expires_at__gt=time.time()).values_list("key", "value")
     return {key: json.loads(value) for key, value in rows}
@@ -91,23 +96,36 @@ def purge_expired() -> int:
     return deleted
 
 
-def require_no_eviction(client: redis.Redis) -> None:
-    """Raise StoreMayForget unless the Redis behind ``client`` is set never to evict a key.
+def require_keeps_keys(info: dict[str, Any]) -> None:
+    """Raise StoreMayForget unless Redis's INFO says it keeps every key until it expires.
 
-    Asked once per connection pool (per process and server): INFO, not CONFIG GET, which
-    managed Redis services often forbid.
+    INFO, not CONFIG GET, which managed Redis services often forbid.
     """
-    pool = client.connection_pool
-    if pool in _pools_that_keep_keys:
-        return
-    policy = client.info("memory").get("maxmemory_policy")
-    if policy != "noeviction":
+    if info.get("maxmemory_policy") != "noeviction":
         raise StoreMayForget(
-            f"Redis maxmemory-policy is {policy!r}: state (seen signatures, used tokens, counters) needs "
-            "'noeviction', or a busy Redis forgets it early and replays get through. "
-            "Set `maxmemory-policy noeviction` in redis.conf."
+            f"Redis maxmemory-policy is {info.get('maxmemory_policy')!r}: state (seen signatures, used tokens, "
+            "counters) needs 'noeviction', or a busy Redis forgets it early and replays get through."
         )
-    _pools_that_keep_keys.add(pool)
+    if info.get("evicted_keys", 0):
+        raise StoreMayForget(
+            f"Redis has evicted {info['evicted_keys']} keys since it started: seen signatures may be among them. "
+            "Once it is set to noeviction, CONFIG RESETSTAT (or a restart) trusts it again."
+        )
+    if info.get("aof_enabled") != 1:
+        raise StoreMayForget(
+            "Redis keeps no append-only file: a restart would forget every seen signature. Set `appendonly yes` "
+            "(and `appendfsync always` to lose nothing in a crash)."
+        )
+
+
+def _checked(client: redis.Redis, command: Callable[[redis.client.Pipeline], Any]) -> Any:
+    # INFO travels in the same round trip: a Redis reconfigured since the last request is caught now.
+    with client.pipeline(transaction=False) as pipe:
+        pipe.info()
+        command(pipe)
+        info, result = pipe.execute()
+    require_keeps_keys(info)
+    return result
 
 
 def _redis() -> redis.Redis | None:
@@ -116,11 +134,9 @@ def _redis() -> redis.Redis | None:
         return None
     client = _redis_clients.get(url)
     if client is None:
-        client = redis.Redis.from_url(
-            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-        )
+        timeout = settings.REDIS_TIMEOUT_SECONDS
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         _redis_clients[url] = client
-    require_no_eviction(client)
     return client
 
 

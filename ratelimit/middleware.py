@@ -129,15 +129,15 @@ def count_request(key: str, *, expires_at: int, now: float) -> int:
 
 def _count_in_redis(cache: RedisCache, key: str, lifetime: int) -> int:
     # Django's cache API has no "increment, creating the key with an expiry"; the redis-py
-    # client behind RedisCache sends INCR and EXPIRE in one MULTI/EXEC round trip.
+    # client behind RedisCache sends INCR and EXPIRE in one MULTI/EXEC round trip, and INFO:
+    # counters are state, and a Redis that may evict or forget them would lift the limit.
     key = cache.make_and_validate_key(key)
-    client = cache._cache.get_client(key, write=True)
-    # Counters are state: a Redis that evicts them under memory pressure lifts the limit.
-    state.require_no_eviction(client)
-    with client.pipeline() as pipeline:
+    with cache._cache.get_client(key, write=True).pipeline() as pipeline:
+        pipeline.info()
         pipeline.incr(key)
         pipeline.expire(key, lifetime)
-        count, _ = pipeline.execute()
+        info, count, _ = pipeline.execute()
+    state.require_keeps_keys(info)
     return count
 
 

@@ -23,9 +23,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 SYSTEM_VARIABLES = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT"}
 PRINT_SECRET_KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
 PRINT_ADMIN_KEY = "import django; django.setup(); from django.conf import settings; print(settings.KAKAO_ADMIN_KEY)"
-PRINT_SITE_URL_AND_ISSUER = (
-    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.SIMPLE_JWT['ISSUER'])"
-)
+PRINT_SITE_URL_AND_ISSUER = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.SIMPLE_JWT['ISSUER'])"
 OPEN_DATABASE = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
 
 
@@ -255,3 +253,25 @@ def test_postgresql_host_that_accepts_but_never_answers_fails_the_connection_wit
     assert result.returncode != 0
     assert "timeout" in result.stderr.lower()
     assert took < 20  # Python start-up plus one second; without the timeout libpq waits for the kernel, minutes
+
+
+USE_CACHE_AND_STATE = (
+    "import django; django.setup(); from django.core.cache import cache; from core import state; import redis\n"
+    "for use in (lambda: cache.get('x'), lambda: state.get('x')):\n"
+    "    try:\n"
+    "        use()\n"
+    "    except redis.TimeoutError:\n"
+    "        print('timeout')\n"
+)
+
+
+def test_a_redis_that_accepts_but_never_answers_is_given_up_on_by_the_cache_and_the_state_store(tmp_path):
+    # As with a paused or frozen Redis: without a socket timeout each use would wait for ever.
+    with socket.create_server(("127.0.0.1", 0)) as frozen:
+        url = f"redis://127.0.0.1:{frozen.getsockname()[1]}/0"
+        env = clean_environment(
+            DEBUG="1", VAR_DIR=str(tmp_path), REDIS_URL=url, STATE_STORE_URL=url, REDIS_TIMEOUT_SECONDS="0.5"
+        )
+        result = run(["-c", USE_CACHE_AND_STATE], env)
+
+    assert result.stdout.split() == ["timeout", "timeout"], result.stderr

@@ -34,6 +34,8 @@ def redis_client(redis_url):
     yield client
     client.config_set("maxmemory-policy", "noeviction")
     client.config_set("maxmemory", 0)
+    client.config_set("appendonly", "yes")
+    client.config_resetstat()
     client.close()
 
 
@@ -130,17 +132,50 @@ def test_purge_deletes_expired_rows_only(settings, clock):
 @pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-lru", "volatile-ttl", "allkeys-random"])
 def test_a_redis_that_may_evict_is_refused_as_down(settings, redis_client, redis_url, policy):
     redis_client.config_set("maxmemory-policy", policy)
-    # Another database number: a new connection pool, asked afresh.
-    settings.STATE_STORE_URL = redis_url.rsplit("/", 1)[0] + "/3"
+    settings.STATE_STORE_URL = redis_url
 
     with pytest.raises(state.StoreMayForget, match=f"maxmemory-policy is '{policy}'"):
         state.add("sigv4-seen:abc", ttl=300)
-    assert redis_client.dbsize() == 0
+
+
+def test_a_redis_switched_to_evicting_while_the_site_runs_is_refused_from_the_next_use(
+    settings, redis_client, redis_url
+):
+    settings.STATE_STORE_URL = redis_url
+    assert state.add("sigv4-seen:abc", ttl=300) is True
+
+    redis_client.config_set("maxmemory-policy", "allkeys-lru")
+
+    with pytest.raises(state.StoreMayForget):
+        state.add("sigv4-seen:abc", ttl=300)
+
+
+def test_a_redis_that_has_evicted_keys_is_refused_even_once_set_back_to_noeviction(settings, redis_client, redis_url):
+    settings.STATE_STORE_URL = redis_url
+    state.add("sigv4-seen:abc", ttl=300)
+    redis_client.config_set("maxmemory-policy", "allkeys-lru")
+    redis_client.config_set("maxmemory", redis_client.info("memory")["used_memory"] + 100_000)
+    for number in range(100):  # a megabyte into a tenth of that: Redis evicts, the seen signature among others
+        redis_client.set(f"junk:{number}", "x" * 10_000)
+    assert redis_client.info("stats")["evicted_keys"] > 0
+    redis_client.config_set("maxmemory", 0)
+    redis_client.config_set("maxmemory-policy", "noeviction")
+
+    with pytest.raises(state.StoreMayForget, match="evicted"):
+        state.add("sigv4-seen:abc", ttl=300)
+
+
+def test_a_redis_without_an_append_only_file_is_refused(settings, redis_client, redis_url):
+    redis_client.config_set("appendonly", "no")
+    settings.STATE_STORE_URL = redis_url
+
+    with pytest.raises(state.StoreMayForget, match="append-only"):
+        state.get("login-flow:1")
 
 
 def test_check_names_a_redis_that_may_evict(settings, redis_client, redis_url):
     redis_client.config_set("maxmemory-policy", "allkeys-lru")
-    settings.STATE_STORE_URL = redis_url.rsplit("/", 1)[0] + "/4"
+    settings.STATE_STORE_URL = redis_url
 
     found = checks.run_checks(tags=[checks.Tags.database], databases=["default"])
 
