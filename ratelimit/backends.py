@@ -8,12 +8,13 @@ admin's login and anything else that calls ``django.contrib.auth.authenticate()`
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from ratelimit.middleware import RateLimited, client_address, hit_now, parse_rate
+from ratelimit.middleware import RateLimited, client_address, hit, parse_rate
 
 
 class PasswordRateLimitBackend(ModelBackend):
@@ -31,6 +32,8 @@ def count_password_guess(*, request: HttpRequest | None, username: str) -> None:
     The address is counted first, and a guess it refuses is not counted for the username: one
     address alone cannot lock anyone out, and a lock-out from many lasts until the window ends.
     Every username is counted alike, existing or not, so a 429 never says which ones exist.
+    Unlike the limits on Kakao logins, these fail closed: while the counters are down, password
+    logins answer 503 rather than let guesses through unlimited.
     """
     limits = settings.PASSWORD_RATE_LIMITS
     buckets = [(f"password-username:{_digest(username)}", limits["username"])]
@@ -38,7 +41,7 @@ def count_password_guess(*, request: HttpRequest | None, username: str) -> None:
         buckets.insert(0, (f"password-address:{client_address(request)}", limits["address"]))
     for bucket, rate_text in buckets:
         rate = parse_rate(rate_text)
-        retry_after = hit_now(bucket=bucket, rate=rate) if rate else 0
+        retry_after = hit(bucket=bucket, rate=rate, now=time.time()) if rate else 0
         if retry_after:
             raise RateLimited(retry_after)
 

@@ -272,12 +272,14 @@ start() {
   if [ "${CLUSTER_REDIS:-0}" = 1 ]; then
     local redis_port
     redis_port=$(free_port)
-    # noeviction: it also holds state (seen signatures, counters) that the app refuses to keep where it may be evicted.
-    spawn "$dir" redis /usr/bin/redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
-      --maxmemory-policy noeviction
+    # It holds state (counters; seen signatures with STATE_STORE_URL), which the app keeps only in a
+    # Redis that never evicts and writes every change to its append-only file (in $dir, so a restart keeps it).
+    spawn "$dir" redis /usr/bin/redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --dir "$dir" \
+      --appendonly yes --appendfsync always --maxmemory-policy noeviction
     set_env REDIS_URL "redis://127.0.0.1:$redis_port/0"
+    set_env STATE_STORE_URL "redis://127.0.0.1:$redis_port/1"
   else
-    unset REDIS_URL
+    unset REDIS_URL STATE_STORE_URL
   fi
   # Plain HTTP on loopback only: no redirect to HTTPS, no HSTS, cookies a test client sends back.
   set_env SECURE_SSL_REDIRECT 0

@@ -173,10 +173,10 @@ class Cluster:
         _wait_until_gone([pid], what="redis")
 
     def start_redis(self) -> None:
-        """Start Redis again on its port, as cluster.sh did (empty: nothing was saved); wait until it listens."""
+        """Start Redis again on its port and folder, as cluster.sh did (its append-only file kept what it held)."""
         port = urlsplit(self.environment()["REDIS_URL"]).port
         # Redis puts itself in the background and writes the pid file that cluster.sh stop reads.
-        options = f"--bind 127.0.0.1 --port {port} --save '' --appendonly no --maxmemory-policy noeviction --daemonize yes"
+        options = f"--bind 127.0.0.1 --port {port} --save '' --dir {self.directory} --appendonly yes --appendfsync always --maxmemory-policy noeviction --daemonize yes"
         subprocess.run(
             [
                 "/usr/bin/redis-server",

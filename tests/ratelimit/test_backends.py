@@ -108,3 +108,19 @@ def test_every_caller_of_authenticate_is_counted_even_without_a_request(staff, h
     with pytest.raises(RateLimited):
         authenticate(None, username="editor", password="the-right-password")
     assert len(hashes) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_counters_are_down_password_logins_answer_503_and_hash_nothing(client, staff, hashes, settings):
+    from tests.ports import free_port
+
+    dead = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+    settings.CACHES = {**settings.CACHES, "counters": dead}
+    settings.RATE_LIMIT_CACHE = "counters"
+    client.raise_request_exception = False
+
+    responses = [guess(client, password="the-right-password") for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [503] * 3
+    assert all(response.has_header("Retry-After") for response in responses)
+    assert hashes == []
