@@ -111,6 +111,15 @@ write_proxy_headers() {
   echo "      proxy_set_header X-User-Roles $roles;"
 }
 
+# The members service reads no bodies: one passed on would be read as a second request on the
+# kept-alive connection, with whatever X-User-* it carries (request smuggling). Send none, and
+# only GET and HEAD.
+write_no_request_body() {
+  echo "      limit_except GET { deny all; }"
+  echo "      proxy_pass_request_body off;"
+  echo "      proxy_set_header Content-Length \"\";"
+}
+
 # The members-only service behind the authorizer, when VERIFIER_UPSTREAM and MEMBERS_UPSTREAM
 # (host:port) are set. auth_request asks /_authorizer (the verifier) first; its 200 lets the
 # request through with the X-User-* headers it named, 401 refuses it (auth_request passes the
@@ -151,10 +160,12 @@ write_authorizer_locations() {
   echo "      error_page 500 502 504 =503 @authorizer_unavailable;"
   write_proxy_headers "\$authorizer_user_id" "\$authorizer_roles"
   echo "      proxy_set_header Authorization \"\";  # the service needs no token: it has the verified user"
+  write_no_request_body
   echo "      proxy_pass http://members/members/;"
   echo "    }"
   echo "    location /public/ {"
   write_proxy_headers
+  write_no_request_body
   echo "      proxy_pass http://members/public/;"
   echo "    }"
   echo "    location = /_authorizer {"

@@ -53,7 +53,12 @@ class MembersHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
-        if is_ambiguous(path):
+        if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
+            # A GET body this server never reads would be read as the next request on the
+            # connection (request smuggling, with any X-User-* it likes): refuse it and hang up.
+            self.close_connection = True
+            self.answer(400, {"error": "body_not_accepted"})
+        elif is_ambiguous(path):
             self.answer(400, {"error": "ambiguous_path"})
         elif path.startswith("/members/"):
             self.members()

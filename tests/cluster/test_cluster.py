@@ -414,3 +414,23 @@ def test_requests_keep_succeeding_through_nginx_when_one_instance_stops(cluster,
 
     assert [r.status_code for r in responses + pages] == [200] * 8
     assert {instance_of(r) for r in responses + pages} == {"app2"}
+
+
+SMUGGLED = "GET /members/secret HTTP/1.1\r\nHost: x\r\nX-User-Id: 1\r\nX-User-Roles: admin,staff\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [f"Content-Length: {len(SMUGGLED)}\r\n\r\n{SMUGGLED}", f"Transfer-Encoding: chunked\r\n\r\n{len(SMUGGLED):x}\r\n{SMUGGLED}\r\n0\r\n\r\n"],
+    ids=["content-length", "chunked"],
+)
+@pytest.mark.parametrize("target", ["/public/page", "/members/page"])
+def test_a_request_hidden_in_a_get_body_never_reaches_the_members_service(cluster, framing, target):
+    before = seen_by_members(cluster)
+    site = urlsplit(cluster.site_url)
+    with socket.create_connection((site.hostname, site.port), timeout=10) as connection:
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: {site.netloc}\r\nConnection: close\r\n{framing}".encode())
+        while connection.recv(65536):  # nginx hangs up after its answer
+            pass
+
+    assert seen_by_members(cluster) == before

@@ -239,3 +239,12 @@ def test_json_in_another_text_encoding_is_a_parse_error_even_when_its_charset_sa
 
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("version", ["a\r\nX-Injected: 1", '"; filename=evil.html', "\x00"])
+def test_a_version_in_the_schema_query_never_reaches_a_header(client, version):
+    response = client.get("/api/schema/", {"version": version})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'inline; filename="Kakao Login Blog API.yaml"'
+    assert "X-Injected" not in response

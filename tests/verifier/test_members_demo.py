@@ -4,6 +4,7 @@ import http.client
 import json
 import posixpath
 import re
+import socket
 import threading
 from urllib.parse import unquote, urlsplit
 
@@ -95,3 +96,25 @@ def test_a_path_the_service_answers_as_members_only_is_one_nginx_asks_the_author
     path = urlsplit(target).path  # as the service reads its request line
     if path.startswith("/members/") and not is_ambiguous(path):
         assert as_nginx_matches(target).startswith("/members/")
+
+
+SMUGGLED = "GET /members/secret HTTP/1.1\r\nHost: x\r\nX-User-Id: 1\r\nX-User-Roles: admin\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        f"Content-Length: {len(SMUGGLED)}\r\n\r\n{SMUGGLED}",
+        f"Transfer-Encoding: chunked\r\n\r\n{len(SMUGGLED):x}\r\n{SMUGGLED}\r\n0\r\n\r\n",
+    ],
+    ids=["content-length", "chunked"],
+)
+def test_a_get_with_a_body_is_refused_and_its_body_never_read_as_a_request(members, framing):
+    with socket.create_connection(("127.0.0.1", members), timeout=10) as connection:
+        connection.sendall(f"GET /public/ HTTP/1.1\r\nHost: x\r\n{framing}".encode())
+        answers = b""
+        while chunk := connection.recv(65536):  # the server hangs up after its one answer
+            answers += chunk
+
+    assert answers.count(b"HTTP/1.1 ") == 1
+    assert answers.startswith(b"HTTP/1.1 400 ") and b"body_not_accepted" in answers
