@@ -248,3 +248,31 @@ def test_a_version_in_the_schema_query_never_reaches_a_header(client, version):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'inline; filename="Kakao Login Blog API.yaml"'
     assert "X-Injected" not in response
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
+@pytest.mark.parametrize(
+    ("request_kwargs", "status"),
+    [
+        ({"path": "/api/posts/?" + "&".join(f"f{n}=1" for n in range(1_100))}, 400),
+        ({"path": "/api/posts/", "HTTP_HOST": "evil.example"}, 400),
+        ({"path": "/api/auth/token/refresh/", "method": "post", "data": b"{" + b" " * 3_000_000 + b"}"}, 413),
+    ],
+    ids=["too-many-fields", "unknown-host", "body-too-large"],
+)
+def test_a_request_django_calls_suspicious_gets_a_json_error_under_api_in_every_mode(
+    settings, debug, request_kwargs, status
+):
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False)
+    kwargs = dict(request_kwargs)
+    method = kwargs.pop("method", "get")
+    path = kwargs.pop("path")
+    if method == "post":
+        response = client.post(path, kwargs.pop("data"), content_type="application/json", **kwargs)
+    else:
+        response = client.get(path, **kwargs)
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"]
