@@ -159,7 +159,10 @@ def test_postgresql_stopped_for_ten_seconds_under_load_answers_503_then_200_and_
         )
     )
 
-    assert failed_by_status(wrong) == {}, "users got something else than a 503 with Retry-After"
+    assert failed_by_status(wrong) == {}, (
+        "users got something else than a 503 with Retry-After: "
+        f"{[(sample.kind, sample.status, sample.shape) for sample in wrong]}"
+    )
     assert recovery <= RECOVERY_LIMIT_SECONDS
     assert {sample.kind for sample in after if sample.ok} == {sample.kind for sample in samples}
     assert missing == set()
