@@ -100,10 +100,11 @@ EOF
 # X-User-Id and X-User-Roles say who the user is, and only nginx may say it: a client's
 # headers of those names never reach an upstream, at most the authorizer's answer (the
 # arguments, for /members/). nginx cannot clear a family of names (X-User-*), so these are
-# the names the members service reads.
+# the names the members service reads. CONNECTION is "" for an upstream nginx keeps
+# connections open to (keepalive), close for the blog (see write_nginx_conf).
 write_proxy_headers() {
-  local user_id=${1:-'""'} roles=${2:-'""'}
-  echo "      proxy_set_header Connection \"\";"
+  local connection=$1 user_id=${2:-'""'} roles=${3:-'""'}
+  echo "      proxy_set_header Connection $connection;"
   echo "      proxy_set_header Host \$http_host;"
   echo "      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
   echo "      proxy_set_header X-Forwarded-Proto \$scheme;"
@@ -149,19 +150,19 @@ write_authorizer_locations() {
   echo "      add_header X-Authorizer-Cache \$authorizer_cache_header always;"
   # The verifier cannot judge (no keys, or it is down): 503, never nginx's 500.
   echo "      error_page 500 502 504 =503 @authorizer_unavailable;"
-  write_proxy_headers "\$authorizer_user_id" "\$authorizer_roles"
+  write_proxy_headers '""' "\$authorizer_user_id" "\$authorizer_roles"
   echo "      proxy_set_header Authorization \"\";  # the service needs no token: it has the verified user"
   echo "      proxy_pass http://members/members/;"
   echo "    }"
   echo "    location /public/ {"
-  write_proxy_headers
+  write_proxy_headers '""'
   echo "      proxy_pass http://members/public/;"
   echo "    }"
   echo "    location = /_authorizer {"
   echo "      internal;"
   echo "      proxy_pass http://verifier/authorize;"
   echo "      proxy_pass_request_body off;"
-  write_proxy_headers
+  write_proxy_headers '""'
   echo "      proxy_set_header Content-Length \"\";"
   echo "      proxy_set_header Authorization \$http_authorization;"
   echo "      proxy_connect_timeout 1s;"
@@ -184,7 +185,7 @@ write_authorizer_locations() {
 }
 
 write_nginx_conf() {
-  local dir=$1 port=$2; shift 2
+  local dir=$1 port=$2 state; shift 2
   local members=${VERIFIER_UPSTREAM:+${MEMBERS_UPSTREAM:+1}}
   mkdir -p "$dir/nginx"
   {
@@ -196,11 +197,16 @@ write_nginx_conf() {
     echo "  access_log $dir/nginx/access.log combined buffer=64k flush=1s;"
     for temp in client_body proxy fastcgi uwsgi scgi; do echo "  ${temp}_temp_path $dir/nginx/$temp;"; done
     echo "  upstream blog {"
-    # Three failed connections take an instance out for 5 s; the request goes to the next one.
-    # Not one: gunicorn replacing a worker (max_requests) resets a keep-alive connection, and
-    # with the other instance down, one such reset would leave nginx with no live upstream.
-    for upstream in "$@"; do echo "    server $upstream max_fails=3 fail_timeout=5s;"; done
-    echo "    keepalive 32;"
+    # Three failed requests in 5 s take an instance out for 5 s; each goes to the next one.
+    # DRAINED names the one a rolling restart took out (down: nginx sends it nothing new).
+    for upstream in "$@"; do
+      state=""
+      [ "$upstream" != "${DRAINED:-}" ] || state=" down"
+      echo "    server $upstream max_fails=3 fail_timeout=5s$state;"
+    done
+    # No keepalive: one connection per request, closed by gunicorn after its answer. A worker
+    # that stops (max_requests, a restart) must close its idle connections, and nginx may be
+    # sending a request on one at that very moment: "connection reset", a 502 for a POST.
     echo "  }"
     [ -z "$members" ] || write_authorizer_conf "$dir"
     echo "  server {"
@@ -215,13 +221,13 @@ write_nginx_conf() {
     # without one, /members/../public/ matched the open /public/ while the members service,
     # sent the raw path, read /members/ and believed the client's X-User-Id.
     echo "    location / {"
-    write_proxy_headers
+    write_proxy_headers close
     echo "      proxy_pass http://blog/;"
     echo "    }"
     # A GET, but not one to repeat: the instance that died may have spent Kakao's one-time
     # code already, and the replay would answer KOE320.
     echo "    location /accounts/kakao/callback/ {"
-    write_proxy_headers
+    write_proxy_headers close
     echo "      proxy_pass http://blog/accounts/kakao/callback/;"
     echo "      proxy_next_upstream off;"
     echo "    }"
