@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import api
+from core.health import healthz
 from tokens.api import jwks
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path(".well-known/jwks.json", jwks, name="jwks"),
+    path("healthz", healthz, name="healthz"),
     path("api/auth/", include("tokens.urls")),
     path("api/", include("accounts.api_urls")),
     path("api/", include("blog.api_urls")),

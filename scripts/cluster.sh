@@ -6,6 +6,7 @@
 #   scripts/cluster.sh run [DIR]   start, print the URLs, wait; Ctrl-C (or exit) stops everything
 #   scripts/cluster.sh start DIR   start in the background; DIR/cluster.env lists the URLs and pids
 #   scripts/cluster.sh stop DIR    stop what start started
+#   scripts/cluster.sh restart-rolling DIR   restart every instance in turn, dropping no request
 #   scripts/cluster.sh nginx-conf DIR PORT UPSTREAM...   only write DIR/nginx/nginx.conf (for tests)
 #
 # Beside the blog, nginx protects a second service, /members/ (python -m verifier.members_demo),
@@ -26,7 +27,7 @@ PY=$ROOT/.venv/bin/python
 GUNICORN=$ROOT/.venv/bin/gunicorn
 NGINX=/usr/sbin/nginx
 
-usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR | nginx-conf DIR PORT UPSTREAM..." >&2; exit 2; }
+usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR | restart-rolling DIR | nginx-conf DIR PORT UPSTREAM..." >&2; exit 2; }
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -306,6 +307,8 @@ start() {
     echo "KAKAO_CLIENT_ID=$KAKAO_CLIENT_ID"
     echo "KAKAO_REDIRECT_URI=$KAKAO_REDIRECT_URI"
   } >"$dir/cluster.env"
+  # All of it, variables passed through included, for restart-rolling to start an instance again as it ran.
+  (umask 077; env -0 >"$dir/instance.environ")
   for i in $(seq "$instances"); do
     local port
     port=$(free_port)
@@ -338,6 +341,77 @@ start() {
   wait_until_up nginx "$site/accounts/login/" "$dir/nginx/error.log"
 }
 
+# The nginx configuration of a running cluster again, with DRAINED (host:port, or "") marked down.
+rewrite_nginx_conf() {
+  local dir=$1 drained=$2 site upstreams
+  site=$(sed -n 's/^SITE_URL=//p' "$dir/cluster.env")
+  mapfile -t upstreams < <(sed -n 's/^INSTANCE_app[0-9]*=http:\/\///p' "$dir/cluster.env")
+  DRAINED=$drained AUTHORIZER_RESULT_TTL_SECONDS=$(sed -n 's/^AUTHORIZER_RESULT_TTL_SECONDS=//p' "$dir/cluster.env") \
+    VERIFIER_UPSTREAM=$(sed -n 's/^VERIFIER_URL=http:\/\///p' "$dir/cluster.env") \
+    MEMBERS_UPSTREAM=$(sed -n 's/^MEMBERS_URL=http:\/\///p' "$dir/cluster.env") \
+    write_nginx_conf "$dir" "${site##*:}" "${upstreams[@]}"
+}
+
+# Reload nginx's configuration; return once its old workers are gone. They quit only after
+# the requests they were serving are answered: from then on, nothing is on its way to an
+# instance the new configuration marks down.
+reload_nginx() {
+  local dir=$1 master old_workers pid gone
+  master=$(cat "$dir/nginx.pid")
+  "$NGINX" -t -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log"
+  old_workers=$(cat "/proc/$master/task/$master/children")
+  kill -HUP "$master"
+  for _ in $(seq 600); do
+    gone=1
+    for pid in $old_workers; do if alive "$pid"; then gone=0; fi; done
+    [ "$gone" = 0 ] || return 0
+    sleep 0.1
+  done
+  echo "nginx's old workers still serve requests after 60 s; going on" >&2
+}
+
+# Return once GET URL (an instance's /healthz) answers 200: the instance serves and reaches its database.
+wait_until_ready() {
+  local name=$1 url=$2 log=$3
+  "$PY" - "$url" <<'EOF' || { echo "$name is not ready after 60 s; the end of $log:" >&2; tail -n 30 "$log" >&2; return 1; }
+import sys, time, urllib.error, urllib.request
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=2) as answer:
+            sys.exit(0 if answer.status == 200 else 1)
+    except OSError:
+        time.sleep(0.1)  # 503 (its database is out of reach), or no answer yet: not ready
+sys.exit(1)
+EOF
+}
+
+# Restart each instance in turn, as a deploy does (docs/production.md, "Deploying without
+# dropping a request"): take it out of nginx and let nginx finish what it had sent it; stop it
+# (SIGTERM: it answers what it accepted); start it again as it ran, with the code on disk now;
+# wait until /healthz says it is ready; put it back. Then the next one.
+restart_rolling() {
+  local dir=$1 name address pid environment
+  mapfile -d '' environment <"$dir/instance.environ"
+  for name in $(sed -n 's/^INSTANCE_\(app[0-9]*\)=.*/\1/p' "$dir/cluster.env"); do
+    address=$(sed -n "s/^INSTANCE_$name=http:\/\///p" "$dir/cluster.env")
+    rewrite_nginx_conf "$dir" "$address"
+    reload_nginx "$dir"
+    pid=$(cat "$dir/$name.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done  # graceful_timeout is 20 s
+    if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+    echo "restart-rolling: $name (pid $pid) stopped, starting it again" >>"$dir/$name.log"
+    setsid env -i "${environment[@]}" INSTANCE_NAME="$name" "$GUNICORN" --config config/gunicorn.py \
+      --bind "$address" config.wsgi >>"$dir/$name.log" 2>&1 </dev/null &
+    echo $! >"$dir/$name.pid"
+    # Not ready in time: it stays out of nginx, and the instances after it are left as they run.
+    wait_until_ready "$name" "http://$address/healthz" "$dir/$name.log"
+    rewrite_nginx_conf "$dir" ""
+    reload_nginx "$dir"
+  done
+}
+
 case ${1:-} in
   start)
     [ $# -eq 2 ] || usage
@@ -346,6 +420,7 @@ case ${1:-} in
     start "$2"
     ;;
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
+  restart-rolling) [ $# -eq 2 ] || usage; restart_rolling "$2" ;;
   nginx-conf) [ $# -ge 4 ] || usage; shift; write_nginx_conf "$@" ;;
   run)
     dir=${2:-}

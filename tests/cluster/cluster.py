@@ -112,6 +112,18 @@ class Cluster:
         wait_until_listening(port, what=name, process=process, seconds=60)
         return ExtraInstance(f"http://127.0.0.1:{port}", process)
 
+    def restart_rolling(self) -> None:
+        """Restart every instance in turn, as docs/production.md deploys (scripts/cluster.sh restart-rolling)."""
+        result = subprocess.run(
+            [str(SCRIPT), "restart-rolling", str(self.directory)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"cluster.sh restart-rolling failed ({result.returncode}):\n{result.stderr}")
+
     def booted_workers(self, name: str) -> list[int]:
         """Return the pid of every worker the instance has started, in order, from gunicorn's log."""
         return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.log(name))]

@@ -1,4 +1,4 @@
-"""Operating the cluster under load: workers replaced, no request failed.
+"""Operating the cluster under load: workers replaced, every instance restarted, no request failed.
 
 scripts/cluster.sh starts a cluster of its own for this module (about 15 s), whose gunicorn
 workers are replaced every MAX_REQUESTS requests (production: about 1,000), so that they
@@ -6,17 +6,19 @@ recycle several times within a few seconds of load. The load: GET /api/me/ and a
 POSTed, both with a bearer token, over CONNECTIONS connections at once. Each test counts the
 comments written, so a POST lost or run twice would show.
 
-docs/production.md tells why it once failed: a storm of 502s.
+docs/production.md tells why it once failed (a storm of 502s) and how the deploy works.
 CLUSTER_TESTS=0 skips it, like tests/cluster/test_cluster.py.
 """
 
 import os
+import threading
 
 import pytest
 import requests
 
 from tests.cluster import load
-from tests.cluster.cluster import Cluster, ClusterUnavailable, api_login
+from tests.cluster.cluster import Cluster, ClusterUnavailable, _alive, api_login, instance_of
+from tests.ports import wait_until
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CLUSTER_TESTS") == "0", reason="CLUSTER_TESTS=0: the cluster tests already ran in another pass"
@@ -79,4 +81,45 @@ def test_workers_replaced_under_load_leave_every_request_answered(cluster, write
     assert outcomes.failed() == {}
     assert outcomes.total == RECYCLING_REQUESTS
     assert min(replaced.values()) >= 3, replaced  # each instance replaced its worker several times meanwhile
+    assert comments_on(cluster, writer) - comments == outcomes.count("POST comment", 201)
+
+
+def test_rolling_restart_under_load_fails_no_request(cluster, writer):
+    masters = {name: cluster.pid(name) for name in cluster.instances}
+    comments = comments_on(cluster, writer)
+    outcomes = load.Outcomes()
+    restarted = threading.Event()
+    errors = []
+
+    def restart_once_the_load_runs() -> None:
+        try:
+            wait_until(lambda: outcomes.total >= 100, what="the load to get going", seconds=60)
+            cluster.restart_rolling()
+        except Exception as error:  # raised again below, in the test's thread
+            errors.append(error)
+        finally:
+            restarted.set()
+
+    deploy = threading.Thread(target=restart_once_the_load_runs)
+    deploy.start()
+    # A connection per request: nginx's reload closes idle keep-alive connections of its clients,
+    # and a browser sends its request again on a new one; this client need not.
+    load.run(
+        calls(cluster, writer),
+        connections=CONNECTIONS,
+        total=100_000,
+        seconds=180,
+        until=restarted.is_set,
+        keep_alive=False,
+        outcomes=outcomes,
+    )
+    deploy.join()
+    if errors:
+        raise errors[0]
+    after = [requests.get(f"{cluster.site_url}/api/me/", headers=writer[0], timeout=10) for _ in range(4)]
+
+    assert outcomes.failed() == {}
+    assert {name: _alive(pid) for name, pid in masters.items()} == dict.fromkeys(masters, False)
+    assert all(cluster.pid(name) != pid and cluster.running(name) for name, pid in masters.items())
+    assert {instance_of(answer) for answer in after} == set(cluster.instances)  # every instance is back in nginx
     assert comments_on(cluster, writer) - comments == outcomes.count("POST comment", 201)
