@@ -208,6 +208,14 @@ PASSWORD_RATE_LIMITS = {
 }
 AUTHENTICATION_BACKENDS = ["ratelimit.backends.PasswordRateLimitBackend"]
 RATE_LIMIT_CACHE = "default"
+# What `manage.py housekeeping` deletes once it has expired (docs/production.md): each a
+# function that deletes and returns how many rows it deleted.
+HOUSEKEEPING = {
+    "refresh-token families": "tokens.families.flush_expired",
+    "sessions": "core.housekeeping.clear_expired_sessions",
+    "state entries (login flow records, seen signatures, used ID tokens)": "core.state.purge_expired",
+    "rate-limit counters": "ratelimit.middleware.purge_expired_counters",
+}
 # State that must outlive any cache pressure (seen signatures, used ID tokens, flow records; core/state.py):
 # a Redis that never evicts (maxmemory-policy noeviction, checked), else "" for a table in the database.
 STATE_STORE_URL = os.environ.get("STATE_STORE_URL", REDIS_URL).strip()

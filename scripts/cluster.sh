@@ -16,7 +16,8 @@
 #
 # Environment: CLUSTER_INSTANCES (default 2), CLUSTER_PORT (nginx; default a free port),
 # WEB_CONCURRENCY (gunicorn workers per instance, default 1), CLUSTER_REDIS=1 (a Redis of
-# its own as the shared cache, instead of the database's cache table). Other variables the
+# its own as the shared cache, instead of the database's cache table), CLUSTER_HOUSEKEEPING_SECONDS
+# (how often `manage.py housekeeping` deletes expired rows, default 600). Other variables the
 # settings read (CONN_MAX_AGE, RATE_LIMIT_LOGIN, GUNICORN_THREADS...) pass through.
 # This is plain HTTP on loopback, so it turns off what needs HTTPS (SSL redirect, HSTS,
 # Secure cookies); never copy those three switches to a real deployment.
@@ -61,6 +62,7 @@ stop() {
   stop_pidfile "$dir/nginx.pid" QUIT
   stop_pidfile "$dir/verifier.pid" TERM
   stop_pidfile "$dir/members.pid" TERM
+  stop_pidfile "$dir/housekeeping.pid" TERM
   for file in "$dir"/app*.pid; do stop_pidfile "$file" INT; done  # gunicorn: INT is a quick shutdown
   stop_pidfile "$dir/sandbox.pid" TERM
   stop_pidfile "$dir/redis.pid" TERM
@@ -296,6 +298,8 @@ start() {
   "$PY" manage.py migrate --noinput -v 0
   "$PY" manage.py collectstatic --noinput -v 0
 
+  # What cron or a systemd timer runs in production (docs/production.md), every 10 minutes here.
+  spawn "$dir" housekeeping "$PY" manage.py housekeeping --every "${CLUSTER_HOUSEKEEPING_SECONDS:-600}"
   spawn "$dir" sandbox "$PY" manage.py run_kakao_sandbox --port "$sandbox_port" \
     --client-id "$KAKAO_CLIENT_ID" --client-secret "$KAKAO_CLIENT_SECRET" --admin-key "$KAKAO_ADMIN_KEY" \
     --redirect-uri "$KAKAO_REDIRECT_URI"
