@@ -136,3 +136,16 @@ def memory_mb(pid: int) -> tuple[float, float]:
         name, value = line.split(":", 1)
         fields[name] = int(value.split()[0])
     return fields["Rss"] / 1024, fields["Pss"] / 1024
+
+
+def reload_nginx(cluster: Cluster, config: str) -> None:
+    """Give the cluster's nginx a new configuration; return once its old workers are gone."""
+    (cluster.directory / "nginx" / "nginx.conf").write_text(config)
+    master = int((cluster.directory / "nginx.pid").read_text())
+    old_workers = worker_pids(master)
+    os.kill(master, signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while any(Path(f"/proc/{pid}").exists() for pid in old_workers):
+        if time.monotonic() > deadline:
+            raise SystemExit("nginx's old workers did not exit within 60 s")
+        time.sleep(0.05)

@@ -21,6 +21,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+NO_ANSWER = 0  # the status LoadResult.statuses counts a request under when it got no HTTP answer
+
+
 @dataclass
 class LoadResult:
     requests: int
@@ -83,8 +86,15 @@ def run_load(
                 connection.close()
                 connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
                 began = time.perf_counter()
-                connection.request("GET", paths[turn % len(paths)], headers=headers or {})
-                response = connection.getresponse()
+                try:
+                    connection.request("GET", paths[turn % len(paths)], headers=headers or {})
+                    response = connection.getresponse()
+                except (OSError, http.client.HTTPException):
+                    # No answer on a new connection either: counted as status 0, never dropped.
+                    my_statuses[NO_ANSWER] = my_statuses.get(NO_ANSWER, 0) + 1
+                    connection.close()
+                    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                    continue
             response.read()
             mine.append(time.perf_counter() - began)
             my_statuses[response.status] = my_statuses.get(response.status, 0) + 1

@@ -219,6 +219,14 @@ PASSWORD_RATE_LIMITS = {
 }
 AUTHENTICATION_BACKENDS = ["ratelimit.backends.PasswordRateLimitBackend"]
 RATE_LIMIT_CACHE = "default"
+# What `manage.py housekeeping` deletes once it has expired (docs/production.md): each a
+# function that deletes and returns how many rows it deleted.
+HOUSEKEEPING = {
+    "refresh-token families": "tokens.families.flush_expired",
+    "sessions": "core.housekeeping.clear_expired_sessions",
+    "state entries (login flow records, seen signatures, used ID tokens)": "core.state.purge_expired",
+    "rate-limit counters": "ratelimit.middleware.purge_expired_counters",
+}
 # State that must outlive any cache pressure (seen signatures, used ID tokens, flow records; core/state.py):
 # a table in the database (""), or a Redis that keeps every key (noeviction, an append-only file; checked).
 STATE_STORE_URL = os.environ.get("STATE_STORE_URL", "").strip()
@@ -272,6 +280,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A deploy asks each instance straight, over plain HTTP, whether it is ready (docs/production.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config import api
 from config.schema import SchemaView
+from core.health import healthz
 from tokens.api import jwks
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path(".well-known/jwks.json", jwks, name="jwks"),
+    path("healthz", healthz, name="healthz"),
     path("api/auth/", include("tokens.urls")),
     path("api/", include("accounts.api_urls")),
     path("api/", include("blog.api_urls")),

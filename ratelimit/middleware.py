@@ -155,6 +155,12 @@ def _count_in_database(key: str, *, expires_at: int, now: float) -> int:
     return count
 
 
+def purge_expired_counters() -> int:
+    """Delete the database's counters of finished windows and return how many (Redis expires its own)."""
+    deleted, _ = RateLimitCounter.objects.filter(expires_at__lt=time.time()).delete()
+    return deleted
+
+
 def _delete_finished_windows(now: float) -> None:
     # At most once a minute per process, on the monotonic clock (a wall clock set back must
     # not postpone it): each sweep is a write, and on SQLite writes wait for one another.

@@ -6,6 +6,7 @@
 #   scripts/cluster.sh run [DIR]   start, print the URLs, wait; Ctrl-C (or exit) stops everything
 #   scripts/cluster.sh start DIR   start in the background; DIR/cluster.env lists the URLs and pids
 #   scripts/cluster.sh stop DIR    stop what start started
+#   scripts/cluster.sh restart-rolling DIR   restart every instance in turn, dropping no request
 #   scripts/cluster.sh nginx-conf DIR PORT UPSTREAM...   only write DIR/nginx/nginx.conf (for tests)
 #
 # Beside the blog, nginx protects a second service, /members/ (python -m verifier.members_demo),
@@ -15,7 +16,8 @@
 #
 # Environment: CLUSTER_INSTANCES (default 2), CLUSTER_PORT (nginx; default a free port),
 # WEB_CONCURRENCY (gunicorn workers per instance, default 1), CLUSTER_REDIS=1 (a Redis of
-# its own as the shared cache, instead of the database's cache table). Other variables the
+# its own as the shared cache, instead of the database's cache table), CLUSTER_HOUSEKEEPING_SECONDS
+# (how often `manage.py housekeeping` deletes expired rows, default 600). Other variables the
 # settings read (CONN_MAX_AGE, RATE_LIMIT_LOGIN, GUNICORN_THREADS...) pass through.
 # This is plain HTTP on loopback, so it turns off what needs HTTPS (SSL redirect, HSTS,
 # Secure cookies); never copy those three switches to a real deployment.
@@ -26,7 +28,7 @@ PY=$ROOT/.venv/bin/python
 GUNICORN=$ROOT/.venv/bin/gunicorn
 NGINX=/usr/sbin/nginx
 
-usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR | nginx-conf DIR PORT UPSTREAM..." >&2; exit 2; }
+usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR | restart-rolling DIR | nginx-conf DIR PORT UPSTREAM..." >&2; exit 2; }
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -60,6 +62,7 @@ stop() {
   stop_pidfile "$dir/nginx.pid" QUIT
   stop_pidfile "$dir/verifier.pid" TERM
   stop_pidfile "$dir/members.pid" TERM
+  stop_pidfile "$dir/housekeeping.pid" TERM
   for file in "$dir"/app*.pid; do stop_pidfile "$file" INT; done  # gunicorn: INT is a quick shutdown
   stop_pidfile "$dir/sandbox.pid" TERM
   stop_pidfile "$dir/redis.pid" TERM
@@ -100,10 +103,11 @@ EOF
 # X-User-Id and X-User-Roles say who the user is, and only nginx may say it: a client's
 # headers of those names never reach an upstream, at most the authorizer's answer (the
 # arguments, for /members/). nginx cannot clear a family of names (X-User-*), so these are
-# the names the members service reads.
+# the names the members service reads. CONNECTION is "" for an upstream nginx keeps
+# connections open to (keepalive), close for the blog (see write_nginx_conf).
 write_proxy_headers() {
-  local user_id=${1:-'""'} roles=${2:-'""'}
-  echo "      proxy_set_header Connection \"\";"
+  local connection=$1 user_id=${2:-'""'} roles=${3:-'""'}
+  echo "      proxy_set_header Connection $connection;"
   echo "      proxy_set_header Host \$http_host;"
   echo "      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;"
   echo "      proxy_set_header X-Forwarded-Proto \$scheme;"
@@ -158,13 +162,13 @@ write_authorizer_locations() {
   echo "      add_header X-Authorizer-Cache \$authorizer_cache_header always;"
   # The verifier cannot judge (no keys, or it is down): 503, never nginx's 500.
   echo "      error_page 500 502 504 =503 @authorizer_unavailable;"
-  write_proxy_headers "\$authorizer_user_id" "\$authorizer_roles"
+  write_proxy_headers '""' "\$authorizer_user_id" "\$authorizer_roles"
   echo "      proxy_set_header Authorization \"\";  # the service needs no token: it has the verified user"
   write_no_request_body
   echo "      proxy_pass http://members/members/;"
   echo "    }"
   echo "    location /public/ {"
-  write_proxy_headers
+  write_proxy_headers '""'
   write_no_request_body
   echo "      proxy_pass http://members/public/;"
   echo "    }"
@@ -172,7 +176,7 @@ write_authorizer_locations() {
   echo "      internal;"
   echo "      proxy_pass http://verifier/authorize;"
   echo "      proxy_pass_request_body off;"
-  write_proxy_headers
+  write_proxy_headers '""'
   echo "      proxy_set_header Content-Length \"\";"
   echo "      proxy_set_header Authorization \$http_authorization;"
   echo "      proxy_connect_timeout 1s;"
@@ -195,7 +199,7 @@ write_authorizer_locations() {
 }
 
 write_nginx_conf() {
-  local dir=$1 port=$2; shift 2
+  local dir=$1 port=$2 state; shift 2
   local members=${VERIFIER_UPSTREAM:+${MEMBERS_UPSTREAM:+1}}
   mkdir -p "$dir/nginx"
   {
@@ -207,11 +211,16 @@ write_nginx_conf() {
     echo "  access_log $dir/nginx/access.log combined buffer=64k flush=1s;"
     for temp in client_body proxy fastcgi uwsgi scgi; do echo "  ${temp}_temp_path $dir/nginx/$temp;"; done
     echo "  upstream blog {"
-    # Three failed connections take an instance out for 5 s; the request goes to the next one.
-    # Not one: gunicorn replacing a worker (max_requests) resets a keep-alive connection, and
-    # with the other instance down, one such reset would leave nginx with no live upstream.
-    for upstream in "$@"; do echo "    server $upstream max_fails=3 fail_timeout=5s;"; done
-    echo "    keepalive 32;"
+    # Three failed requests in 5 s take an instance out for 5 s; each goes to the next one.
+    # DRAINED names the one a rolling restart took out (down: nginx sends it nothing new).
+    for upstream in "$@"; do
+      state=""
+      [ "$upstream" != "${DRAINED:-}" ] || state=" down"
+      echo "    server $upstream max_fails=3 fail_timeout=5s$state;"
+    done
+    # No keepalive: one connection per request, closed by gunicorn after its answer. A worker
+    # that stops (max_requests, a restart) must close its idle connections, and nginx may be
+    # sending a request on one at that very moment: "connection reset", a 502 for a POST.
     echo "  }"
     [ -z "$members" ] || write_authorizer_conf "$dir"
     echo "  server {"
@@ -226,13 +235,13 @@ write_nginx_conf() {
     # without one, /members/../public/ matched the open /public/ while the members service,
     # sent the raw path, read /members/ and believed the client's X-User-Id.
     echo "    location / {"
-    write_proxy_headers
+    write_proxy_headers close
     echo "      proxy_pass http://blog/;"
     echo "    }"
     # A GET, but not one to repeat: the instance that died may have spent Kakao's one-time
     # code already, and the replay would answer KOE320.
     echo "    location /accounts/kakao/callback/ {"
-    write_proxy_headers
+    write_proxy_headers close
     echo "      proxy_pass http://blog/accounts/kakao/callback/;"
     echo "      proxy_next_upstream off;"
     echo "    }"
@@ -302,6 +311,8 @@ start() {
   "$PY" manage.py migrate --noinput -v 0
   "$PY" manage.py collectstatic --noinput -v 0
 
+  # What cron or a systemd timer runs in production (docs/production.md), every 10 minutes here.
+  spawn "$dir" housekeeping "$PY" manage.py housekeeping --every "${CLUSTER_HOUSEKEEPING_SECONDS:-600}"
   spawn "$dir" sandbox "$PY" manage.py run_kakao_sandbox --port "$sandbox_port" \
     --client-id "$KAKAO_CLIENT_ID" --client-secret "$KAKAO_CLIENT_SECRET" --admin-key "$KAKAO_ADMIN_KEY" \
     --redirect-uri "$KAKAO_REDIRECT_URI"
@@ -313,6 +324,8 @@ start() {
     echo "KAKAO_CLIENT_ID=$KAKAO_CLIENT_ID"
     echo "KAKAO_REDIRECT_URI=$KAKAO_REDIRECT_URI"
   } >"$dir/cluster.env"
+  # All of it, variables passed through included, for restart-rolling to start an instance again as it ran.
+  (umask 077; env -0 >"$dir/instance.environ")
   for i in $(seq "$instances"); do
     local port
     port=$(free_port)
@@ -345,6 +358,77 @@ start() {
   wait_until_up nginx "$site/accounts/login/" "$dir/nginx/error.log"
 }
 
+# The nginx configuration of a running cluster again, with DRAINED (host:port, or "") marked down.
+rewrite_nginx_conf() {
+  local dir=$1 drained=$2 site upstreams
+  site=$(sed -n 's/^SITE_URL=//p' "$dir/cluster.env")
+  mapfile -t upstreams < <(sed -n 's/^INSTANCE_app[0-9]*=http:\/\///p' "$dir/cluster.env")
+  DRAINED=$drained AUTHORIZER_RESULT_TTL_SECONDS=$(sed -n 's/^AUTHORIZER_RESULT_TTL_SECONDS=//p' "$dir/cluster.env") \
+    VERIFIER_UPSTREAM=$(sed -n 's/^VERIFIER_URL=http:\/\///p' "$dir/cluster.env") \
+    MEMBERS_UPSTREAM=$(sed -n 's/^MEMBERS_URL=http:\/\///p' "$dir/cluster.env") \
+    write_nginx_conf "$dir" "${site##*:}" "${upstreams[@]}"
+}
+
+# Reload nginx's configuration; return once its old workers are gone. They quit only after
+# the requests they were serving are answered: from then on, nothing is on its way to an
+# instance the new configuration marks down.
+reload_nginx() {
+  local dir=$1 master old_workers pid gone
+  master=$(cat "$dir/nginx.pid")
+  "$NGINX" -t -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log"
+  old_workers=$(cat "/proc/$master/task/$master/children")
+  kill -HUP "$master"
+  for _ in $(seq 600); do
+    gone=1
+    for pid in $old_workers; do if alive "$pid"; then gone=0; fi; done
+    [ "$gone" = 0 ] || return 0
+    sleep 0.1
+  done
+  echo "nginx's old workers still serve requests after 60 s; going on" >&2
+}
+
+# Return once GET URL (an instance's /healthz) answers 200: the instance serves and reaches its database.
+wait_until_ready() {
+  local name=$1 url=$2 log=$3
+  "$PY" - "$url" <<'EOF' || { echo "$name is not ready after 60 s; the end of $log:" >&2; tail -n 30 "$log" >&2; return 1; }
+import sys, time, urllib.error, urllib.request
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=2) as answer:
+            sys.exit(0 if answer.status == 200 else 1)
+    except OSError:
+        time.sleep(0.1)  # 503 (its database is out of reach), or no answer yet: not ready
+sys.exit(1)
+EOF
+}
+
+# Restart each instance in turn, as a deploy does (docs/production.md, "Deploying without
+# dropping a request"): take it out of nginx and let nginx finish what it had sent it; stop it
+# (SIGTERM: it answers what it accepted); start it again as it ran, with the code on disk now;
+# wait until /healthz says it is ready; put it back. Then the next one.
+restart_rolling() {
+  local dir=$1 name address pid environment
+  mapfile -d '' environment <"$dir/instance.environ"
+  for name in $(sed -n 's/^INSTANCE_\(app[0-9]*\)=.*/\1/p' "$dir/cluster.env"); do
+    address=$(sed -n "s/^INSTANCE_$name=http:\/\///p" "$dir/cluster.env")
+    rewrite_nginx_conf "$dir" "$address"
+    reload_nginx "$dir"
+    pid=$(cat "$dir/$name.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done  # graceful_timeout is 20 s
+    if alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+    echo "restart-rolling: $name (pid $pid) stopped, starting it again" >>"$dir/$name.log"
+    setsid env -i "${environment[@]}" INSTANCE_NAME="$name" "$GUNICORN" --config config/gunicorn.py \
+      --bind "$address" config.wsgi >>"$dir/$name.log" 2>&1 </dev/null &
+    echo $! >"$dir/$name.pid"
+    # Not ready in time: it stays out of nginx, and the instances after it are left as they run.
+    wait_until_ready "$name" "http://$address/healthz" "$dir/$name.log"
+    rewrite_nginx_conf "$dir" ""
+    reload_nginx "$dir"
+  done
+}
+
 case ${1:-} in
   start)
     [ $# -eq 2 ] || usage
@@ -353,6 +437,7 @@ case ${1:-} in
     start "$2"
     ;;
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
+  restart-rolling) [ $# -eq 2 ] || usage; restart_rolling "$2" ;;
   nginx-conf) [ $# -ge 4 ] || usage; shift; write_nginx_conf "$@" ;;
   run)
     dir=${2:-}

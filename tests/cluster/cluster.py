@@ -112,6 +112,25 @@ class Cluster:
         wait_until_listening(port, what=name, process=process, seconds=60)
         return ExtraInstance(f"http://127.0.0.1:{port}", process)
 
+    def restart_rolling(self) -> None:
+        """Restart every instance in turn, as docs/production.md deploys (scripts/cluster.sh restart-rolling)."""
+        result = subprocess.run(
+            [str(SCRIPT), "restart-rolling", str(self.directory)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"cluster.sh restart-rolling failed ({result.returncode}):\n{result.stderr}")
+
+    def booted_workers(self, name: str) -> list[int]:
+        """Return the pid of every worker the instance has started, in order, from gunicorn's log."""
+        return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.log(name))]
+
+    def log(self, name: str) -> str:
+        return (self.directory / f"{name}.log").read_text()
+
     def stop_verifier(self) -> None:
         """Stop the token verifier nginx asks about /members/, and wait until it is gone."""
         pid = int((self.directory / "verifier.pid").read_text())
@@ -176,7 +195,10 @@ class Cluster:
         """Start Redis again on its port and folder, as cluster.sh did (its append-only file kept what it held)."""
         port = urlsplit(self.environment()["REDIS_URL"]).port
         # Redis puts itself in the background and writes the pid file that cluster.sh stop reads.
-        options = f"--bind 127.0.0.1 --port {port} --save '' --dir {self.directory} --appendonly yes --appendfsync always --maxmemory-policy noeviction --daemonize yes"
+        options = (
+            f"--bind 127.0.0.1 --port {port} --save '' --dir {self.directory} --appendonly yes --appendfsync always "
+            "--maxmemory-policy noeviction --daemonize yes"
+        )
         subprocess.run(
             [
                 "/usr/bin/redis-server",
