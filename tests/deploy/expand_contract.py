@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.migrations import Migration, SeparateDatabaseAndState
+from django.db.migrations import Migration, RunSQL, SeparateDatabaseAndState
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 from django.db.models import NOT_PROVIDED
@@ -20,6 +20,8 @@ from django.db.models import NOT_PROVIDED
 #   CONTRACT_AFTER = "v1.4"  # or a commit
 CONTRACT_MARKER = "CONTRACT_AFTER"
 VARCHAR = re.compile(r"^(?:varchar|character varying)\((\d+)\)$")
+# Raw SQL changes no project state, so the table comparison cannot see what it does to the schema.
+DESTRUCTIVE_SQL = re.compile(r"\b(?:drop|rename|alter|truncate)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,19 @@ def breaking_changes(migration: Migration, state: ProjectState, connection: Base
         database = state.clone()
         for database_operation in database_operations(operation):
             database_operation.state_forwards(migration.app_label, database)
-        for change in differences(tables(state, connection), tables(database, connection)):
-            where = f"{migration.app_label}.{migration.name}: {operation.describe()}"
-            found.append(Change(f"{where}: {change.description}", change.contract_may_do))
+        changes = differences(tables(state, connection), tables(database, connection))
+        changes += [raw_sql_change(sql) for sql in database_operations(operation) if isinstance(sql, RunSQL)]
+        where = f"{migration.app_label}.{migration.name}: {operation.describe()}"
+        found += [Change(f"{where}: {change.description}", change.contract_may_do) for change in changes if change]
         operation.state_forwards(migration.app_label, state)
     return found
+
+
+def raw_sql_change(operation: RunSQL) -> Change | None:
+    """Return a change for raw SQL that may drop, rename or alter something, None for any other SQL."""
+    if not DESTRUCTIVE_SQL.search(str(operation.sql)):
+        return None
+    return Change("raw SQL that drops, renames or alters; the check cannot tell whether the release serving uses it")
 
 
 def differences(before: Tables, after: Tables) -> list[Change]:

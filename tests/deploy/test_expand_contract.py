@@ -91,6 +91,7 @@ def test_migrations_newer_than_the_previous_release_keep_it_working(loader):
             migrations.AlterField("post", "title", models.CharField(max_length=100)),
             "changes blog_post.title from varchar(200) to varchar(100)",
         ),
+        ("blog", migrations.RunSQL('ALTER TABLE "blog_post" DROP COLUMN "excerpt"'), "raw SQL that drops"),
     ],
 )
 def test_an_operation_the_serving_release_cannot_live_with_is_flagged(today, app_label, operation, flagged):
@@ -106,12 +107,13 @@ def test_an_operation_the_serving_release_cannot_live_with_is_flagged(today, app
         ("blog", migrations.AlterField("post", "title", models.CharField(max_length=300))),
         ("blog", migrations.CreateModel("Tag", [("id", models.BigAutoField(primary_key=True))])),
         ("blog", migrations.AddIndex("post", models.Index(fields=["title"], name="post_title_idx"))),
+        ("blog", migrations.RunSQL("UPDATE blog_post SET excerpt = '' WHERE excerpt IS NULL")),
         (
             "blog",
             migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel("Comment")]),
         ),
     ],
-    ids=["nullable", "db_default", "wider", "new_table", "index", "state_only"],
+    ids=["nullable", "db_default", "wider", "new_table", "index", "data_sql", "state_only"],
 )
 def test_an_operation_that_only_expands_passes(today, app_label, operation):
     assert breaking_changes(synthetic(app_label, operation), today, connection) == []
@@ -170,3 +172,32 @@ def test_a_release_counts_as_serving_once_it_is_in_the_previous_release_s_histor
     assert is_released_in(root, head)
     assert not is_released_in(head, root)
     assert not is_released_in("no-such-release", head)
+
+
+def test_a_rename_in_three_releases_needs_a_marker_only_for_the_drop(today):
+    """The example of docs/migrations.md: blog_post.title becomes headline."""
+    expand = synthetic("blog", migrations.AddField("post", "headline", models.CharField(max_length=200, null=True)))
+    switch = synthetic(
+        "blog",
+        migrations.RunSQL("UPDATE blog_post SET headline = title WHERE headline IS NULL", migrations.RunSQL.noop),
+        migrations.AlterField("post", "title", models.CharField(max_length=200, null=True)),
+        migrations.SeparateDatabaseAndState(state_operations=[migrations.RemoveField("post", "title")]),
+    )
+    contract = synthetic(
+        "blog",
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddField("post", "title", models.CharField(max_length=200, null=True))]
+        ),
+        migrations.RemoveField("post", "title"),
+        migrations.AlterField("post", "headline", models.CharField(max_length=200)),
+    )
+    marked = ModuleType("contract")
+    marked.CONTRACT_AFTER = "release-2"
+    state = today.clone()
+    for migration in (expand, switch):
+        assert breaking_changes(migration, state, connection) == []
+        state = migration.mutate_state(state)
+    dropped, tightened = (change.description for change in breaking_changes(contract, state, connection))
+    assert "column blog_post.title disappears" in dropped
+    assert "makes blog_post.headline NOT NULL" in tightened
+    assert refusals(contract, marked, state, connection, released=lambda ref: ref == "release-2") == []
