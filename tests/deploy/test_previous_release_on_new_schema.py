@@ -13,6 +13,7 @@ import tarfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 
 from tests.deploy.previous_release import BASE_DIR, NoPreviousRelease, Release, git, previous_release
@@ -45,8 +46,6 @@ def database_url(tmp_path):
     if not url.startswith(("postgres://", "postgresql://")):
         yield f"sqlite:///{tmp_path / 'db.sqlite3'}"
         return
-    import psycopg
-
     name = f"previous_release_{os.getpid()}"
     with psycopg.connect(url, autocommit=True) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{name}"')
