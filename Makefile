@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 HOST := 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint browser serve cluster messages clean
+.PHONY: run test lint browser serve cluster messages clean deploy-check
 
 # SITE_URL is the address the blog names itself by (redirect URI, sandbox, JWT issuer):
 # set it yourself when HOST is 0.0.0.0.
@@ -21,6 +21,12 @@ run: $(VENV)/.requirements
 test: $(VENV)/.requirements-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Before a rolling deploy (also part of `make test`): the release still serving keeps working while
+# and after this checkout's migrations run (docs/migrations.md). Name the release in production with
+# PREVIOUS_RELEASE=<tag or commit>; by default, the merge-base with main. DATABASE_URL: PostgreSQL too.
+deploy-check: $(VENV)/.requirements-dev
+	$(BIN)/pytest -q tests/deploy $(PYTEST_ARGS)
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

@@ -20,6 +20,8 @@ OWN_DOCS = [
     "security.ko.md",
     "kakao-setup.md",
     "kakao-setup.ko.md",
+    "migrations.md",
+    "migrations.ko.md",
 ]
 
 
@@ -70,7 +72,9 @@ def test_architecture_has_the_sequence_diagram_as_mermaid_and_as_text(name):
 def test_settings_reference_names_every_variable_the_settings_read():
     code = (BASE_DIR / "config" / "settings.py").read_text() + (BASE_DIR / "config" / "gunicorn.py").read_text()
     read = set(
-        re.findall(r"""(?:environ\.get|environ\[|env_bool|env_list|env_required)\(?\s*["']([A-Z][A-Z0-9_]*)["']""", code)
+        re.findall(
+            r"""(?:environ\.get|environ\[|env_bool|env_list|env_required)\(?\s*["']([A-Z][A-Z0-9_]*)["']""", code
+        )
     )
     assert {"SECRET_KEY", "KAKAO_CLIENT_ID", "JWT_PRIVATE_KEY", "GUNICORN_THREADS"} <= read
     for name in ["settings.md", "settings.ko.md"]:
@@ -93,4 +97,19 @@ def test_jwt_doc_opens_with_the_stock_simplejwt_setup_then_a_gap_table_citing_te
 
 def test_both_languages_of_the_jwt_doc_cite_the_same_tests():
     english, korean = (cited_tests((DOCS / name).read_text()) for name in JWT_DOCS)
+    assert english == korean
+
+
+MIGRATION_DOCS = ["migrations.md", "migrations.ko.md"]
+
+
+@pytest.mark.parametrize("name", MIGRATION_DOCS)
+def test_migrations_doc_cites_the_deploy_checks_that_exist(name):
+    cited = cited_tests((DOCS / name).read_text())
+    assert len(cited) >= 3
+    assert [f"{path}::{test}" for path, test in sorted(cited) if not _defines(BASE_DIR / path, test)] == []
+
+
+def test_both_languages_of_the_migrations_doc_cite_the_same_tests():
+    english, korean = (cited_tests((DOCS / name).read_text()) for name in MIGRATION_DOCS)
     assert english == korean
