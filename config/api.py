@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -150,38 +150,6 @@ def error_handler(status_code: int, page_view: str) -> Callable[..., HttpRespons
         return django_error(413 if isinstance(exception, RequestDataTooBig) else status_code)
 
     return handler
-
-
-class JsonErrorsUnderApiMiddleware:
-    """Under /api/, answer JSON where Django would draw an HTML page: its debug pages (DEBUG=1).
-
-    A suspicious request (an unknown Host, a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
-    fields) gets Django's technical page in debug mode, not handler400; rendering that page
-    for 1,001 query fields even fails, a bare 500. Production answers JSON already: there this
-    changes nothing.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/"):
-            return self.get_response(request)
-        try:
-            response = self.get_response(request)
-        except SuspiciousOperation as error:  # the debug page itself failed on it
-            return self.process_exception(request, error)
-        # Not a 500: its traceback page is what a developer running DEBUG=1 wants to see.
-        if response.status_code in DJANGO_ERRORS.keys() - {500} and response.get("Content-Type", "").startswith(
-            "text/html"
-        ):
-            return django_error(response.status_code)
-        return response
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if request.path.startswith("/api/") and isinstance(exception, SuspiciousOperation):
-            return django_error(413 if isinstance(exception, RequestDataTooBig) else 400)
-        return None
 
 
 @csrf_exempt  # as every API view: a POST to an address that does not exist is a 404, not a CSRF failure

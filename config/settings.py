@@ -111,8 +111,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.instance.InstanceHeaderMiddleware",
-    # Under /api/, JSON where Django would draw its debug pages (DEBUG=1; config/api.py).
-    "config.api.JsonErrorsUnderApiMiddleware",
+    # Under /api/, JSON where Django would draw its debug pages (DEBUG=1).
+    "config.json_errors.JsonErrorsUnderApiMiddleware",
     # Database or cache down: 503 with Retry-After, logged once per incident (config/outage.py).
     "config.outage.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",

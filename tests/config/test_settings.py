@@ -275,3 +275,12 @@ def test_a_redis_that_accepts_but_never_answers_is_given_up_on_by_the_cache_and_
         result = run(["-c", USE_CACHE_AND_STATE], env)
 
     assert result.stdout.split() == ["timeout", "timeout"], result.stderr
+
+
+def test_the_wsgi_application_loads_its_middleware_before_anything_imported_the_urls(tmp_path):
+    # As gunicorn does: a middleware module that imports DRF's views before config.api is whole
+    # stops every worker from starting (the cluster saw it; the test client imports the URLs first).
+    env = clean_environment(DEBUG="1", VAR_DIR=str(tmp_path))
+    result = run(["-c", "from config.wsgi import application; application.load_middleware(); print('ready')"], env)
+
+    assert result.stdout.split() == ["ready"], result.stderr
