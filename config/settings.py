@@ -374,6 +374,11 @@ elif DEBUG:
     jwt_private_key = read_or_create(VAR_DIR / "dev-jwt-private-key.pem", generate_private_key_pem).decode()
 else:
     jwt_private_key = env_required("JWT_PRIVATE_KEY", "the PEM RSA private key that signs our JWTs")
+# RFC 7519 allows "some small leeway, usually no more than a few minutes"; ours is capped lower,
+# since it also lets a token be used that long past its exp (docs/jwt.md).
+jwt_leeway = int(os.environ.get("JWT_LEEWAY", "30"))
+if not 0 <= jwt_leeway <= 60:
+    raise ImproperlyConfigured(f"Set JWT_LEEWAY to a number of seconds from 0 to 60, not {jwt_leeway}.")
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
     "SIGNING_KEY": jwt_private_key,  # the public half, by kid, is in tokens/keys.py
@@ -381,8 +386,9 @@ SIMPLE_JWT = {
     "AUDIENCE": os.environ.get("JWT_AUDIENCE", "").strip() or None,  # None: tokens carry no "aud"
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300"))),
     "REFRESH_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600)))),
-    # Seconds of clock difference tolerated between the servers that issue and verify tokens.
-    "LEEWAY": int(os.environ.get("JWT_LEEWAY", "0")),
+    # Seconds of clock difference tolerated between the servers that issue and verify tokens
+    # (iat, nbf, exp): with none, an instance 0.5 s fast issues tokens the others call future.
+    "LEEWAY": jwt_leeway,
     # Every refresh replaces the refresh token (tokens/families.py keeps the chain).
     "ROTATE_REFRESH_TOKENS": True,
     "USER_ID_CLAIM": "sub",  # RFC 7519's name, which any other verifier reads

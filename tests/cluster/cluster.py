@@ -16,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -96,12 +97,15 @@ class Cluster:
         os.killpg(pid, signal.SIGKILL)
         _wait_until_gone(processes, what=name)
 
-    def start_extra_instance(self, name: str, **env: str) -> "ExtraInstance":
-        """Start one more gunicorn on the cluster's database, outside nginx, with some settings changed."""
+    def start_extra_instance(self, name: str, *, wrapper: Sequence[str] = (), **env: str) -> "ExtraInstance":
+        """Start one more gunicorn on the cluster's database, outside nginx, with some settings changed.
+
+        ``wrapper`` runs it under another program: ``("faketime", "-f", "+5s")`` sets its clock 5 s ahead.
+        """
         port = free_port()
         log = open(self.directory / f"{name}.log", "w")  # noqa: SIM115 - the process writes to it until stopped
         process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "config/gunicorn.py",
+            [*wrapper, str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "config/gunicorn.py",
              "--bind", f"127.0.0.1:{port}", "config.wsgi"],
             cwd=ROOT,
             env={**os.environ, **self.environment(), "INSTANCE_NAME": name, **env},
@@ -176,7 +180,9 @@ class Cluster:
         """Start Redis again on its port, as cluster.sh did (empty: nothing was saved); wait until it listens."""
         port = urlsplit(self.environment()["REDIS_URL"]).port
         # Redis puts itself in the background and writes the pid file that cluster.sh stop reads.
-        options = f"--bind 127.0.0.1 --port {port} --save '' --appendonly no --maxmemory-policy noeviction --daemonize yes"
+        options = (
+            f"--bind 127.0.0.1 --port {port} --save '' --appendonly no --maxmemory-policy noeviction --daemonize yes"
+        )
         subprocess.run(
             [
                 "/usr/bin/redis-server",

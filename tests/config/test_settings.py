@@ -23,9 +23,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 SYSTEM_VARIABLES = {"PATH", "HOME", "LANG", "LANGUAGE", "TMPDIR", "SYSTEMROOT"}
 PRINT_SECRET_KEY = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
 PRINT_ADMIN_KEY = "import django; django.setup(); from django.conf import settings; print(settings.KAKAO_ADMIN_KEY)"
-PRINT_SITE_URL_AND_ISSUER = (
-    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.SIMPLE_JWT['ISSUER'])"
-)
+PRINT_SITE_URL_AND_ISSUER = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL, settings.SIMPLE_JWT['ISSUER'])"
 OPEN_DATABASE = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
 
 
@@ -125,6 +123,22 @@ def test_production_without_a_usable_site_url_stops_naming_it(production, variab
 
     assert result.returncode != 0
     assert "SITE_URL" in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(("value", "starts"), [("", True), ("0", True), ("60", True), ("61", False), ("-1", False)])
+def test_jwt_leeway_defaults_to_30_s_and_more_than_60_s_stops_start_up_naming_it(production, value, starts):
+    variables = {"JWT_LEEWAY": value} if value else {}
+    show_leeway = (
+        "import django; django.setup(); from django.conf import settings; print(settings.SIMPLE_JWT['LEEWAY'])"
+    )
+
+    result = run(["-c", show_leeway], clean_environment(**{**production, **variables}))
+
+    if starts:
+        assert result.stdout.strip() == (value or "30"), result.stderr
+    else:
+        assert result.returncode != 0
+        assert "JWT_LEEWAY" in result.stderr.strip().splitlines()[-1]
 
 
 def test_debug_mode_generates_one_dev_secret_shared_by_processes(tmp_path):

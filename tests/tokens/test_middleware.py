@@ -1,14 +1,12 @@
 """Browsers carry our JWTs in cookies: pages know the user from them and renew them silently."""
 
-from datetime import timedelta
-
 import pytest
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client, override_settings
 
 from blog.models import Post
-from tests.tokens.jwt_support import after_grace_period, simple_jwt
+from tests.tokens.jwt_support import PAST_THE_LEEWAY, after_grace_period, simple_jwt
 from tokens import families, tokens
 from tokens.cookies import clear_token_cookies, set_token_cookies
 from tokens.models import RefreshTokenFamily
@@ -32,7 +30,7 @@ def browser_with(access: str | None = None, refresh: str | None = None, **client
 
 
 def expired_pair(user) -> families.TokenPair:
-    with simple_jwt(ACCESS_TOKEN_LIFETIME=timedelta(seconds=-1)):
+    with simple_jwt(ACCESS_TOKEN_LIFETIME=PAST_THE_LEEWAY):
         return families.issue_tokens(user)
 
 

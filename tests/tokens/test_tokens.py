@@ -188,7 +188,7 @@ def test_verify_accepts_a_token_signed_with_a_previous_key_listed_in_settings(us
 def test_verified_token_remembered_by_the_process_still_expires_on_time(user, monkeypatch):
     access_token = families.issue_tokens(user).access
     tokens.verify_access_token(access_token)  # verified once: remembered
-    later = time.time() + 301
+    later = time.time() + 300 + settings.SIMPLE_JWT["LEEWAY"] + 1  # past exp and the leeway
 
     monkeypatch.setattr(tokens.time, "time", lambda: later)
 
@@ -434,7 +434,13 @@ def _settings_in_subprocess(env: dict, code: str) -> subprocess.CompletedProcess
 
 
 def test_production_without_a_private_key_stops_naming_jwt_private_key():
-    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "blog.example", "KAKAO_CLIENT_ID": "k", "KAKAO_APP_ID": "1"}
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "blog.example",
+        "KAKAO_CLIENT_ID": "k",
+        "KAKAO_APP_ID": "1",
+    }
 
     result = _settings_in_subprocess(env, "settings.SIMPLE_JWT['SIGNING_KEY']")
 
