@@ -49,6 +49,20 @@ def split_pem_blocks(text: str) -> list[str]:
     return re.findall(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", text.replace("\\n", "\n"), re.DOTALL)
 
 
+def env_pem_list(name: str) -> list[str]:
+    """Return the PEM blocks of variable ``name``, or of the file that ``<name>_FILE`` names (the file wins).
+
+    A file is read again by a process that starts anew (a gunicorn USR2 reload): a variable is not.
+    """
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if not path:
+        return split_pem_blocks(os.environ.get(name, ""))
+    try:
+        return split_pem_blocks(Path(path).read_text())
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}_FILE names {path}, which cannot be read: {error.strerror}.") from None
+
+
 def env_origin(name: str, default: str) -> str:
     """Return a variable holding an address like https://blog.example.com (no path), else ``default``."""
     value = os.environ.get(name, "").strip().rstrip("/") or default
@@ -395,9 +409,11 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("tokens.tokens.AccessToken",),
     "TOKEN_USER_CLASS": "tokens.models.TokenUser",
 }
-# What simplejwt has no setting for. After a key change, put the old public key(s) here so
-# tokens it signed verify until they expire.
-JWT_PREVIOUS_PUBLIC_KEYS = split_pem_blocks(os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", ""))
+# What simplejwt has no setting for: the public keys verified and published beside the signing
+# key's, during a key change (docs/jwt.md). NEXT: a key every instance must know before any signs
+# with it. PREVIOUS: the key that signed until the change, until its last tokens expire.
+JWT_NEXT_PUBLIC_KEYS = env_pem_list("JWT_NEXT_PUBLIC_KEYS")
+JWT_PREVIOUS_PUBLIC_KEYS = env_pem_list("JWT_PREVIOUS_PUBLIC_KEYS")
 # For this long after a rotation, the refresh token just replaced still gets the family's
 # current one (a browser's parallel requests), instead of revoking the family as a reuse.
 JWT_REFRESH_GRACE_PERIOD = timedelta(seconds=int(os.environ.get("JWT_REFRESH_GRACE_SECONDS", "30")))

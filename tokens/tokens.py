@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 import jwt
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import backends, tokens
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
@@ -232,7 +231,7 @@ def verify_refresh_token(token: str) -> RefreshToken:
 def _verification_settings() -> tuple:
     """Return everything a verification depends on, besides the token and the clock."""
     conf = jwt_settings()
-    return (conf.ISSUER, conf.AUDIENCE, conf.LEEWAY, conf.SIGNING_KEY, tuple(settings.JWT_PREVIOUS_PUBLIC_KEYS))
+    return (conf.ISSUER, conf.AUDIENCE, conf.LEEWAY, conf.SIGNING_KEY, keys.public_pems())
 
 
 # Keyed on the settings too, so a changed key, issuer or audience is never served from the cache.

@@ -116,6 +116,33 @@ class Cluster:
         wait_until_listening(port, what=name, process=process, seconds=60)
         return ExtraInstance(f"http://127.0.0.1:{port}", process)
 
+    def reload_instance(self, name: str, *, seconds: float = 90) -> None:
+        """Reload one instance as docs/production.md says: USR2, then TERM the old master once the new one serves.
+
+        USR2 makes gunicorn start a new master (settings, key files and code read anew) beside the old
+        one, on the same listening socket; TERM lets the old workers finish their requests. No
+        connection is refused meanwhile. DIR/NAME.pid names the new master afterwards.
+        """
+        old = self.pid(name)
+        deadline = time.monotonic() + seconds
+        new = None
+        while new is None:
+            # A master that took over from another one ignores USR2 until it sees that one gone (about 1 s).
+            os.kill(old, signal.SIGUSR2)
+            attempt_ends = min(deadline, time.monotonic() + 5)
+            while new is None and time.monotonic() < attempt_ends:
+                new = _reexec_child(old)
+                time.sleep(0.05)
+            if time.monotonic() >= deadline and new is None:
+                raise RuntimeError(f"{name} started no new master after USR2")
+        while not _children(new):  # its workers (the app is loaded in the master before they fork)
+            if time.monotonic() > deadline or not _alive(new):
+                raise RuntimeError(f"{name}'s new master started no worker")
+            time.sleep(0.05)
+        os.kill(old, signal.SIGTERM)
+        _wait_until_gone([old], what=f"{name}'s old master", seconds=max(1.0, deadline - time.monotonic()))
+        (self.directory / f"{name}.pid").write_text(f"{new}\n")
+
     def stop_verifier(self) -> None:
         """Stop the token verifier nginx asks about /members/, and wait until it is gone."""
         pid = int((self.directory / "verifier.pid").read_text())
@@ -130,11 +157,7 @@ class Cluster:
 
     def worker_pids(self, name: str) -> list[int]:
         """Return the pids of an instance's gunicorn workers (the master's children)."""
-        master = self.pid(name)
-        try:
-            return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-        except FileNotFoundError:
-            return []
+        return _children(self.pid(name))
 
     def environment(self) -> dict[str, str]:
         """Return the instances' environment that cluster.sh wrote to DIR/app.env."""
@@ -214,6 +237,25 @@ def _as_postgres(command: list[str]) -> None:
     # PostgreSQL refuses to run as root; scripts/pg-throwaway.sh made its files the postgres user's.
     prefix = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
     subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _reexec_child(master: int) -> int | None:
+    """Return the new master gunicorn started on USR2: the child it told its own pid in GUNICORN_PID."""
+    for child in _children(master):
+        try:
+            environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if f"GUNICORN_PID={master}".encode() in environ:
+            return child
+    return None
 
 
 def _wait_until_gone(pids: list[int], *, what: str, seconds: float = 15) -> None:

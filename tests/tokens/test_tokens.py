@@ -234,6 +234,19 @@ def test_jwks_lists_current_and_previous_public_keys_without_private_parts():
         assert not key.keys() & PRIVATE_MEMBERS
 
 
+def test_next_key_is_published_and_verified_before_this_instance_signs_with_it(user):
+    # The first stage of a key change: every instance lists the new key while still signing with the old.
+    with override_settings(JWT_NEXT_PUBLIC_KEYS=[public_pem(stranger_private_pem())]):
+        kids = [key["kid"] for key in keys.jwks()["keys"]]
+        with simple_jwt(SIGNING_KEY=stranger_private_pem()):
+            signed_elsewhere = families.issue_tokens(user).access  # an instance at the second stage already
+        assert tokens.verify_access_token(signed_elsewhere)["sub"] == str(user.pk)
+        assert tokens.verify_access_token(families.issue_tokens(user).access)["sub"] == str(user.pk)
+
+    assert kids[0] == keys.signing_key().kid  # still the one that signs here
+    assert len(kids) == 2
+
+
 def test_split_pem_blocks_reads_several_keys_from_one_variable():
     first, second = public_pem(stranger_private_pem()), public_pem(settings.SIMPLE_JWT["SIGNING_KEY"])
 
