@@ -57,6 +57,14 @@ class TokenError(SimpleJWTTokenError):
         super().__init__(message)
 
 
+class UnknownKeyError(TokenError):
+    """A token whose ``kid`` names no key of this instance: perhaps a key not yet published here.
+
+    Another instance may already sign with a key this one has not been given (a key change
+    done out of order), so such a token is not proof that its holder should be logged out.
+    """
+
+
 def read_header(token: str) -> dict[str, str]:
     """Return the unverified header, only to choose the key; refuse anything we would not sign.
 
@@ -101,7 +109,7 @@ class TokenBackend(backends.TokenBackend):
         header = read_header(token)
         key = keys.verification_keys().get(header.get("kid"))
         if key is None:
-            raise TokenError(_("Token is signed with a key this site does not know."))
+            raise UnknownKeyError(_("Token is signed with a key this site does not know."))
         try:
             # The audience is always checked: with none configured, a token that names one is not ours.
             claims = jwt.decode(
