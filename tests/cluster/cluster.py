@@ -143,6 +143,25 @@ class Cluster:
         _wait_until_gone([old], what=f"{name}'s old master", seconds=max(1.0, deadline - time.monotonic()))
         (self.directory / f"{name}.pid").write_text(f"{new}\n")
 
+    def stop_process(self, name: str) -> "ProcessSpec":
+        """Stop the process of DIR/NAME.pid (an instance, the verifier) gracefully; return how to start it again."""
+        pid = self.pid(name)
+        spec = ProcessSpec.of(pid)
+        processes = [pid, *_children(pid)]
+        os.kill(pid, signal.SIGTERM)
+        _wait_until_gone(processes, what=name, seconds=40)
+        return spec
+
+    def start_process(self, name: str, spec: "ProcessSpec", *, port: int) -> None:
+        """Start a stopped process again as it ran (a session of its own, its log appended); return once it listens."""
+        with open(self.directory / f"{name}.log", "a") as log:
+            process = subprocess.Popen(
+                spec.argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        (self.directory / f"{name}.pid").write_text(f"{process.pid}\n")
+        wait_until_listening(port, what=name, process=process, seconds=60)
+
     def stop_verifier(self) -> None:
         """Stop the token verifier nginx asks about /members/, and wait until it is gone."""
         pid = int((self.directory / "verifier.pid").read_text())
@@ -216,6 +235,26 @@ class Cluster:
             timeout=30,
         )
         wait_until_listening(port, what="redis", seconds=15)
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """A running process's command line, environment and folder, read from /proc."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+
+    # What gunicorn hands a master it re-executes (USR2): a fresh start must open its own socket.
+    INHERITED = ("GUNICORN_FD", "GUNICORN_PID", "LISTEN_FDS", "LISTEN_PID")
+
+    @classmethod
+    def of(cls, pid: int) -> "ProcessSpec":
+        proc = Path(f"/proc/{pid}")
+        argv = [part.decode() for part in (proc / "cmdline").read_bytes().split(b"\0") if part]
+        pairs = [part.decode().partition("=") for part in (proc / "environ").read_bytes().split(b"\0") if part]
+        env = {name: value for name, _, value in pairs if name not in cls.INHERITED}
+        return cls(argv, env, os.readlink(proc / "cwd"))
 
 
 @dataclass
