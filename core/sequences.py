@@ -21,17 +21,21 @@ def advance_id_sequences(*, by: int) -> dict[str, int]:
     next_ids = {}
     with connection.cursor() as cursor:
         for model in apps.get_models(include_auto_created=True):
-            if model._meta.managed and isinstance(model._meta.pk, models.AutoField):
-                table, column = model._meta.db_table, model._meta.pk.column
-                next_ids[table] = advance(cursor, connection.ops.quote_name(table), table, column, by)
+            meta = model._meta
+            if meta.managed and not meta.proxy and isinstance(meta.pk, models.AutoField):
+                next_id = advance(cursor, connection.ops.quote_name(meta.db_table), meta.db_table, meta.pk.column, by)
+                if next_id is not None:
+                    next_ids[meta.db_table] = next_id
     return next_ids
 
 
-def _advance_postgresql(cursor, quoted_table: str, table: str, column: str, by: int) -> int:
+def _advance_postgresql(cursor, quoted_table: str, table: str, column: str, by: int) -> int | None:
     # last_value is the last id issued, even by a transaction that rolled back; MAX(id) covers rows
     # written with explicit ids. is_called false on a fresh sequence: nothing issued yet.
     cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
     (sequence,) = cursor.fetchone()
+    if sequence is None:
+        return None  # ids not drawn from a sequence (a table made by hand)
     cursor.execute(
         f"SELECT setval(%s, GREATEST((SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}),"  # noqa: S608
         f" (SELECT COALESCE(MAX({connection.ops.quote_name(column)}), 0) FROM {quoted_table})) + %s)",
