@@ -1,7 +1,8 @@
 """Changing the signing key on the running cluster, in docs/jwt.md's three stages, logs nobody out.
 
 Users keep browsing, calling the API and /members/ (the verifier), refreshing and logging in
-while each instance in turn is reloaded (USR2, as docs/production.md says) with:
+while each instance in turn is taken out of their rotation and reloaded (USR2, as
+docs/production.md says) with:
 
 1. publish: the new public key in JWT_NEXT_PUBLIC_KEYS_FILE, still signing with the old key;
    then wait until the verifier lists it too;
@@ -16,10 +17,14 @@ delete both cookies: 4 of 4 browsers and 16 of 16 /members/ calls failed (issue 
 """
 
 import base64
+import itertools
 import json
 import os
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,16 +32,17 @@ import requests
 from cryptography.hazmat.primitives import serialization
 
 from config.devfiles import generate_private_key_pem
-from tests.cluster.cluster import Cluster, ClusterUnavailable
+from tests.cluster.cluster import Cluster, ClusterUnavailable, exchange_kakao_code
 from tests.faults.traffic import (
+    BrowserLogin,
     Load,
     Recorder,
     Site,
-    api_login,
     bearer,
-    browser_login,
     failures_seen,
+    finish_browser_login,
     logged_in,
+    start_browser_login,
 )
 from tests.ports import wait_until
 
@@ -91,14 +97,33 @@ def published_kids(url: str) -> list[str]:
 
 
 class Users:
-    """Browsers and apps that stay logged in, and newcomers logging in; every answer recorded."""
+    """Browsers and apps that stay logged in, and newcomers logging in; every answer recorded.
+
+    They reach the instances in turn, as nginx would, skipping the one being reloaded (out of
+    rotation, as a rolling restart takes it): a gthread worker that stops resets the requests
+    on its idle keep-alive connections, which is no matter of keys. /members/ goes through nginx.
+    """
 
     def __init__(self, cluster: Cluster) -> None:
-        self.site, self.recorder = Site.of_cluster(cluster), Recorder()
+        self.cluster, self.site, self.recorder = cluster, Site.of_cluster(cluster), Recorder()
+        self.in_rotation = sorted(cluster.instances)
+        self._turn = itertools.count()
         self.logouts: list[str] = []
-        self.browsers = {account: browser_login(self.site, self.recorder, account) for account in BROWSER_ACCOUNTS}
-        self.apps = {account: api_login(self.site, self.recorder, account).json() for account in API_ACCOUNTS}
+        self.browsers = {account: self.browser_login(account) for account in BROWSER_ACCOUNTS}
+        self.apps = {account: self.api_login(account) for account in API_ACCOUNTS}
         self.newcomers = 0
+
+    def url(self) -> str:
+        names = self.in_rotation  # replaced whole, never changed in place
+        return self.cluster.instances[names[next(self._turn) % len(names)]]
+
+    @contextmanager
+    def out_of_rotation(self, name: str) -> Iterator[None]:
+        self.in_rotation = [other for other in sorted(self.cluster.instances) if other != name]
+        try:
+            yield
+        finally:
+            self.in_rotation = sorted(self.cluster.instances)
 
     def steps(self) -> list[Callable[[], None]]:
         return [
@@ -107,12 +132,26 @@ class Users:
             self.log_in_anew,
         ]
 
+    def browser_login(self, account: str) -> BrowserLogin:
+        site = replace(self.site, url=self.url())
+        session, callback_url = start_browser_login(site, self.recorder, account)
+        if callback_url is None:
+            return BrowserLogin(session, None)
+        # The sandbox sends the browser back to nginx's address: the instance in turn answers instead.
+        return finish_browser_login(site, self.recorder, session, callback_url.replace(self.site.url, self.url()))
+
+    def api_login(self, account: str) -> dict:
+        code = self.site.kakao_code(account)
+        answer = self.recorder.send("POST /api/auth/kakao/", lambda: exchange_kakao_code(self.url(), code))
+        assert answer is not None and answer.status_code == 200
+        return answer.json()
+
     def browse(self, account: str) -> None:
         session = self.browsers[account].session
-        page = self.recorder.send("GET /", lambda: session.get(f"{self.site.url}/", timeout=10))
+        page = self.recorder.send("GET /", lambda: session.get(f"{self.url()}/", timeout=10))
         if page is not None and (not logged_in(page) or "refresh_token" not in session.cookies):
             self.logouts.append(f"browser {account}")
-            self.browsers[account] = browser_login(self.site, self.recorder, account)
+            self.browsers[account] = self.browser_login(account)
 
     def call_api(self, account: str) -> None:
         tokens = self.apps[account]
@@ -120,23 +159,25 @@ class Users:
             refreshed = self.recorder.send(
                 "POST /api/auth/token/refresh/",
                 lambda: requests.post(
-                    f"{self.site.url}/api/auth/token/refresh/", json={"refresh": tokens["refresh"]}, timeout=10
+                    f"{self.url()}/api/auth/token/refresh/", json={"refresh": tokens["refresh"]}, timeout=10
                 ),
             )
             if refreshed is None or refreshed.status_code != 200:
                 self.logouts.append(f"app {account}")
-                self.apps[account] = api_login(self.site, self.recorder, account).json()
+                self.apps[account] = self.api_login(account)
                 return
             tokens.update(refreshed.json())
-        for kind, path in (("GET /api/auth/whoami/", "/api/auth/whoami/"), ("GET /members/", "/members/page")):
-            self.recorder.send(
-                kind,
-                lambda path=path: requests.get(f"{self.site.url}{path}", headers=bearer(tokens["access"]), timeout=10),
-            )
+        headers = bearer(tokens["access"])
+        self.recorder.send(
+            "GET /api/auth/whoami/", lambda: requests.get(f"{self.url()}/api/auth/whoami/", headers=headers, timeout=10)
+        )
+        self.recorder.send(
+            "GET /members/", lambda: requests.get(f"{self.site.url}/members/page", headers=headers, timeout=10)
+        )
 
     def log_in_anew(self) -> None:
-        login = browser_login(self.site, self.recorder, "invalid-email")
-        self.recorder.send("GET / after login", lambda: login.session.get(f"{self.site.url}/", timeout=10))
+        login = self.browser_login("invalid-email")
+        self.recorder.send("GET / after login", lambda: login.session.get(f"{self.url()}/", timeout=10))
         self.newcomers += 1
 
     def refresh_tokens(self) -> list[str]:
@@ -145,9 +186,10 @@ class Users:
         ]
 
 
-def reload_each(cluster: Cluster) -> None:
+def reload_each(cluster: Cluster, users: Users) -> None:
     for name in sorted(cluster.instances):
-        cluster.reload_instance(name)
+        with users.out_of_rotation(name):
+            cluster.reload_instance(name)
 
 
 def test_staged_key_change_under_traffic_fails_no_request_and_logs_nobody_out(cluster):
@@ -162,15 +204,16 @@ def test_staged_key_change_under_traffic_fails_no_request_and_logs_nobody_out(cl
     with Load(users.recorder, users.steps(), pause=0.3, rounds=2000):
         # 1. Publish. SIGHUP only replaces the workers of a preloaded app: it reads no file again.
         next_file.write_text(public_pem(new_private))
-        workers = cluster.worker_pids("app1")
-        os.kill(cluster.pid("app1"), 1)  # SIGHUP
-        wait_until(
-            lambda: cluster.worker_pids("app1") and not set(workers) & set(cluster.worker_pids("app1")),
-            what="app1's workers replaced",
-            seconds=60,
-        )
-        assert published_kids(cluster.instances["app1"]) == [old_kid]
-        reload_each(cluster)
+        with users.out_of_rotation("app1"):
+            workers = cluster.worker_pids("app1")
+            os.kill(cluster.pid("app1"), signal.SIGHUP)
+            wait_until(
+                lambda: cluster.worker_pids("app1") and not set(workers) & set(cluster.worker_pids("app1")),
+                what="app1's workers replaced",
+                seconds=60,
+            )
+            assert published_kids(cluster.instances["app1"]) == [old_kid]
+        reload_each(cluster, users)
         new_kid = next(kid for kid in published_kids(cluster.site_url) if kid != old_kid)
         assert {name: published_kids(url) for name, url in cluster.instances.items()} == {
             "app1": [old_kid, new_kid],
@@ -185,7 +228,7 @@ def test_staged_key_change_under_traffic_fails_no_request_and_logs_nobody_out(cl
         private_file.write_text(new_private)
         previous_file.write_text(public_pem(old_private))
         next_file.write_text("")
-        reload_each(cluster)
+        reload_each(cluster, users)
         wait_until(
             lambda: all(kid_of(token) == new_kid for token in users.refresh_tokens()),
             what="every user's refresh token signed with the new key",
@@ -194,7 +237,7 @@ def test_staged_key_change_under_traffic_fails_no_request_and_logs_nobody_out(cl
 
         # 3. Retire the old key; users go on for a few more rounds.
         previous_file.write_text("")
-        reload_each(cluster)
+        reload_each(cluster, users)
         assert {name: published_kids(url) for name, url in cluster.instances.items()} == {
             "app1": [new_kid],
             "app2": [new_kid],
@@ -206,4 +249,7 @@ def test_staged_key_change_under_traffic_fails_no_request_and_logs_nobody_out(cl
     failed = [sample for sample in samples if not sample.ok]
     pages = [sample for sample in samples if sample.kind.startswith("GET /")]
     figures = f"{len(samples)} requests, {users.newcomers} new logins, {len(pages)} page and API reads"
-    assert (failures_seen(failed), users.logouts) == ("", []), figures
+    upstream_errors = [
+        line for line in (directory / "nginx" / "error.log").read_text().splitlines() if "upstream" in line
+    ]
+    assert (failures_seen(failed), users.logouts) == ("", []), f"{figures}; nginx: {upstream_errors[-6:]}"
