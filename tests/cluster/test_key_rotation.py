@@ -32,7 +32,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 
 from config.devfiles import generate_private_key_pem
-from tests.cluster.cluster import Cluster, ClusterUnavailable, exchange_kakao_code
+from tests.cluster.cluster import Cluster, ClusterUnavailable, exchange_kakao_code, login_until_callback
 from tests.faults.traffic import (
     BrowserLogin,
     Load,
@@ -253,3 +253,28 @@ def test_staged_key_change_under_traffic_fails_no_request_and_logs_nobody_out(cl
         line for line in (directory / "nginx" / "error.log").read_text().splitlines() if "upstream" in line
     ]
     assert (failures_seen(failed), users.logouts) == ("", []), f"{figures}; nginx: {upstream_errors[-6:]}"
+
+
+def test_key_switched_on_one_instance_first_leaves_browsers_logged_in_on_the_other(cluster):
+    # The order docs/jwt.md warns against: app1 signs with a key app2 was never given.
+    directory = Path(cluster.directory)
+    (directory / "jwt-private-key.pem").write_text(generate_private_key_pem().decode())
+    cluster.reload_instance("app1")
+    browsers = []
+    for account in BROWSER_ACCOUNTS:
+        browser = requests.Session()
+        _start, callback_url = login_until_callback(browser, cluster.site_url, account=account)
+        callback = browser.get(
+            callback_url.replace(cluster.site_url, cluster.instances["app1"]), allow_redirects=False, timeout=20
+        )
+        assert callback.status_code == 302
+        browsers.append(browser)
+
+    on_app2 = [browser.get(f"{cluster.instances['app2']}/", timeout=10) for browser in browsers]
+    cookies_kept = ["refresh_token" in browser.cookies and "access_token" in browser.cookies for browser in browsers]
+    back_on_app1 = [browser.get(f"{cluster.instances['app1']}/", timeout=10) for browser in browsers]
+    cluster.reload_instance("app2")  # the key change finished: both sign with the new key
+
+    assert [logged_in(page) for page in on_app2] == [False] * len(browsers)  # app2 cannot tell who they are...
+    assert cookies_kept == [True] * len(browsers)  # ...but does not log them out
+    assert [logged_in(page) for page in back_on_app1] == [True] * len(browsers)
