@@ -1,12 +1,18 @@
 """After a restore, ids issued before it are never issued again, and no session from before it lives (manage.py after_restore)."""
 
+import shutil
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
 
 from blog import services
+from config.devfiles import generate_private_key_pem
+from tokens import families, tokens
 
 
 @pytest.mark.django_db(transaction=True)  # PostgreSQL's sequences ignore the rollback of a test transaction
@@ -48,3 +54,33 @@ def test_sessions_from_before_the_restore_are_ended(client, make_user):
 def test_skipping_no_ids_is_refused():
     with pytest.raises(CommandError):
         call_command("after_restore", "--skip-ids", "0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_file_copied_back_then_the_documented_steps_leave_no_token_acting_as_another(
+    make_user, tmp_path, settings
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("a file copy is SQLite's backup; tests/cluster/test_restore.py restores PostgreSQL")
+    database, backup = Path(connection.settings_dict["NAME"]), tmp_path / "backup.sqlite3"
+    make_user("a")
+    connection.close()
+    shutil.copyfile(database, backup)
+    b = make_user("b")
+    b_tokens = families.issue_tokens(b)
+    connection.close()
+
+    shutil.copyfile(backup, database)  # the restore, with nothing connected
+    call_command("after_restore", stdout=StringIO())
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": generate_private_key_pem().decode()}
+    settings.JWT_NEXT_PUBLIC_KEYS = settings.JWT_PREVIOUS_PUBLIC_KEYS = []
+    e = make_user("e")
+
+    assert not type(b).objects.filter(username="b").exists()  # restored: B never signed up
+    assert e.pk > b.pk
+    with pytest.raises(tokens.TokenError):
+        tokens.verify_access_token(b_tokens.access)
+    with pytest.raises(tokens.TokenError):
+        families.rotate(b_tokens.refresh)
+    me = Client().get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {b_tokens.access}")
+    assert me.status_code == 401
