@@ -49,6 +49,20 @@ def split_pem_blocks(text: str) -> list[str]:
     return re.findall(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", text.replace("\\n", "\n"), re.DOTALL)
 
 
+def env_pem_list(name: str) -> list[str]:
+    """Return the PEM blocks of variable ``name``, or of the file that ``<name>_FILE`` names (the file wins).
+
+    A file is read again by a process that starts anew (a gunicorn USR2 reload): a variable is not.
+    """
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if not path:
+        return split_pem_blocks(os.environ.get(name, ""))
+    try:
+        return split_pem_blocks(Path(path).read_text())
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}_FILE names {path}, which cannot be read: {error.strerror}.") from None
+
+
 def env_origin(name: str, default: str) -> str:
     """Return a variable holding an address like https://blog.example.com (no path), else ``default``."""
     value = os.environ.get(name, "").strip().rstrip("/") or default
@@ -395,6 +409,11 @@ elif DEBUG:
     jwt_private_key = read_or_create(VAR_DIR / "dev-jwt-private-key.pem", generate_private_key_pem).decode()
 else:
     jwt_private_key = env_required("JWT_PRIVATE_KEY", "the PEM RSA private key that signs our JWTs")
+# RFC 7519 allows "some small leeway, usually no more than a few minutes"; ours is capped lower,
+# since it also lets a token be used that long past its exp (docs/jwt.md).
+jwt_leeway = int(os.environ.get("JWT_LEEWAY", "30"))
+if not 0 <= jwt_leeway <= 60:
+    raise ImproperlyConfigured(f"Set JWT_LEEWAY to a number of seconds from 0 to 60, not {jwt_leeway}.")
 SIMPLE_JWT = {
     "ALGORITHM": "RS256",
     "SIGNING_KEY": jwt_private_key,  # the public half, by kid, is in tokens/keys.py
@@ -402,17 +421,20 @@ SIMPLE_JWT = {
     "AUDIENCE": os.environ.get("JWT_AUDIENCE", "").strip() or None,  # None: tokens carry no "aud"
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("JWT_ACCESS_TOKEN_LIFETIME", "300"))),
     "REFRESH_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("JWT_REFRESH_TOKEN_LIFETIME", str(14 * 24 * 3600)))),
-    # Seconds of clock difference tolerated between the servers that issue and verify tokens.
-    "LEEWAY": int(os.environ.get("JWT_LEEWAY", "0")),
+    # Seconds of clock difference tolerated between the servers that issue and verify tokens
+    # (iat, nbf, exp): with none, an instance 0.5 s fast issues tokens the others call future.
+    "LEEWAY": jwt_leeway,
     # Every refresh replaces the refresh token (tokens/families.py keeps the chain).
     "ROTATE_REFRESH_TOKENS": True,
     "USER_ID_CLAIM": "sub",  # RFC 7519's name, which any other verifier reads
     "AUTH_TOKEN_CLASSES": ("tokens.tokens.AccessToken",),
     "TOKEN_USER_CLASS": "tokens.models.TokenUser",
 }
-# What simplejwt has no setting for. After a key change, put the old public key(s) here so
-# tokens it signed verify until they expire.
-JWT_PREVIOUS_PUBLIC_KEYS = split_pem_blocks(os.environ.get("JWT_PREVIOUS_PUBLIC_KEYS", ""))
+# What simplejwt has no setting for: the public keys verified and published beside the signing
+# key's, during a key change (docs/jwt.md). NEXT: a key every instance must know before any signs
+# with it. PREVIOUS: the key that signed until the change, until its last tokens expire.
+JWT_NEXT_PUBLIC_KEYS = env_pem_list("JWT_NEXT_PUBLIC_KEYS")
+JWT_PREVIOUS_PUBLIC_KEYS = env_pem_list("JWT_PREVIOUS_PUBLIC_KEYS")
 # For this long after a rotation, the refresh token just replaced still gets the family's
 # current one (a browser's parallel requests), instead of revoking the family as a reuse.
 JWT_REFRESH_GRACE_PERIOD = timedelta(seconds=int(os.environ.get("JWT_REFRESH_GRACE_SECONDS", "30")))

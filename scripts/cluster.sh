@@ -17,7 +17,8 @@
 # Environment: CLUSTER_INSTANCES (default 2), CLUSTER_PORT (nginx; default a free port),
 # WEB_CONCURRENCY (gunicorn workers per instance, default 1), CLUSTER_REDIS=1 (a Redis of
 # its own as the shared cache, instead of the database's cache table), CLUSTER_HOUSEKEEPING_SECONDS
-# (how often `manage.py housekeeping` deletes expired rows, default 600). Other variables the
+# (how often `manage.py housekeeping` deletes expired rows, default 600), VERIFIER_JWKS_LIFESPAN
+# (seconds the verifier keeps the JWKS, default 300). Other variables the
 # settings read (CONN_MAX_AGE, RATE_LIMIT_LOGIN, GUNICORN_THREADS...) pass through.
 # This is plain HTTP on loopback, so it turns off what needs HTTPS (SSL redirect, HSTS,
 # Secure cookies); never copy those three switches to a real deployment.
@@ -265,9 +266,13 @@ start() {
   local site="http://127.0.0.1:$nginx_port" sandbox="http://127.0.0.1:$sandbox_port"
 
   scripts/pg-throwaway.sh start "$dir/pg" "$pg_port"
-  # One signing key for every instance: any of them verifies what another issued.
+  # One signing key for every instance: any of them verifies what another issued. The public keys
+  # of a key change (docs/jwt.md) are files too, empty until one: an instance reloaded with USR2
+  # reads the files again, never its environment.
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/jwt-private-key.pem" 2>/dev/null
   chmod 600 "$dir/jwt-private-key.pem"
+  : >"$dir/jwt-next-public-keys.pem"
+  : >"$dir/jwt-previous-public-keys.pem"
 
   # The instances' environment, also kept in DIR/app.env so that a person (or a benchmark)
   # can run manage.py or another instance against this cluster: `source DIR/app.env`.
@@ -286,6 +291,8 @@ start() {
   set_env KAKAO_API_URL "$sandbox"
   set_env KAKAO_REDIRECT_URI "$site/accounts/kakao/callback/"
   set_env JWT_PRIVATE_KEY_FILE "$dir/jwt-private-key.pem"
+  set_env JWT_NEXT_PUBLIC_KEYS_FILE "$dir/jwt-next-public-keys.pem"
+  set_env JWT_PREVIOUS_PUBLIC_KEYS_FILE "$dir/jwt-previous-public-keys.pem"
   set_env SITE_URL "$site"  # nginx's address; also the JWT issuer
   set_env TRUSTED_PROXY_HOPS 1
   set_env WEB_CONCURRENCY "${WEB_CONCURRENCY:-1}"
@@ -305,7 +312,7 @@ start() {
   set_env SECURE_SSL_REDIRECT 0
   set_env SECURE_HSTS_SECONDS 0
   set_env COOKIE_SECURE 0
-  unset JWT_PRIVATE_KEY VAR_DIR
+  unset JWT_PRIVATE_KEY JWT_NEXT_PUBLIC_KEYS JWT_PREVIOUS_PUBLIC_KEYS VAR_DIR
   (umask 077; for name in "${names[@]}"; do printf 'export %s=%q\n' "$name" "${!name}"; done >"$dir/app.env")
 
   "$PY" manage.py migrate --noinput -v 0
@@ -338,7 +345,8 @@ start() {
   verifier_port=$(free_port)
   members_port=$(free_port)
   spawn "$dir" verifier "$PY" -m verifier --jwks-url "$site/.well-known/jwks.json" --issuer "$site" \
-    ${JWT_AUDIENCE:+--audience "$JWT_AUDIENCE"} --port "$verifier_port"
+    ${JWT_AUDIENCE:+--audience "$JWT_AUDIENCE"} ${JWT_LEEWAY:+--leeway "$JWT_LEEWAY"} \
+    ${VERIFIER_JWKS_LIFESPAN:+--jwks-lifespan "$VERIFIER_JWKS_LIFESPAN"} --port "$verifier_port"
   spawn "$dir" members "$PY" -m verifier.members_demo --port "$members_port"
   {
     echo "VERIFIER_URL=http://127.0.0.1:$verifier_port"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests use, when missing: Chromium and CJK fonts (browser
 # tests, so Korean renders in screenshots), nginx and PostgreSQL (the cluster test), Redis
-# (the rate limiter's test against a real Redis), curl (its --aws-sigv4 signs the API-key tests' requests);
+# (the rate limiter's test against a real Redis), curl (its --aws-sigv4 signs the API-key tests' requests),
+# faketime (the cluster test runs instances with their clocks a few seconds off);
 # then axe-core from npm into node_modules/ (the browser tests' accessibility check injects it into pages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || packages+=(postgresql)
 [ -x /usr/bin/redis-server ] || packages+=(redis-server)
 command -v msgfmt >/dev/null || packages+=(gettext)
 command -v curl >/dev/null || packages+=(curl)
+command -v faketime >/dev/null || packages+=(faketime)
 command -v npm >/dev/null || packages+=(npm)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} for the tests..."

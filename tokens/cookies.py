@@ -19,7 +19,7 @@ from django.utils.cache import patch_vary_headers
 from tokens import families
 from tokens.families import TokenPair
 from tokens.settings import jwt_settings
-from tokens.tokens import TokenError, verify_access_token
+from tokens.tokens import TokenError, UnknownKeyError, verify_access_token
 
 STATE_ATTRIBUTE = "_token_cookies"
 
@@ -98,6 +98,10 @@ def _read_cookies(request: HttpRequest) -> CookieState:
         return CookieState(claims=None, clear=bool(access_token))
     try:
         pair = families.rotate(refresh_token)
+    except UnknownKeyError:
+        # Perhaps signed by an instance that already has a key this one lacks: the login may be
+        # live, so the cookies stay for the next request (docs/jwt.md, changing the key).
+        return CookieState(claims=None)
     except TokenError:
         return CookieState(claims=None, clear=True)
     return CookieState(claims=pair.access_claims, renewed=pair)

@@ -1,9 +1,10 @@
 """The keys our JWTs are signed and verified with, and the JWKS that publishes them.
 
 Only this site holds the private key (``SIMPLE_JWT["SIGNING_KEY"]``, from ``JWT_PRIVATE_KEY``). Anyone may verify a token
-with the public keys at ``/.well-known/jwks.json``: the current one, plus any older ones
-in ``JWT_PREVIOUS_PUBLIC_KEYS`` so tokens signed before a key change stay valid until
-they expire.
+with the public keys at ``/.well-known/jwks.json``: the current one; during a key change the
+next one (``JWT_NEXT_PUBLIC_KEYS``), published everywhere before any instance signs with it;
+and the older ones (``JWT_PREVIOUS_PUBLIC_KEYS``), so tokens signed before the change stay
+valid until they expire.
 """
 
 import base64
@@ -35,8 +36,13 @@ def signing_key() -> SigningKey:
 
 
 def verification_keys() -> dict[str, rsa.RSAPublicKey]:
-    """Return every public key a token may be signed with, by ``kid``."""
-    return _load_verification_keys(jwt_settings().SIGNING_KEY, tuple(settings.JWT_PREVIOUS_PUBLIC_KEYS))
+    """Return every public key a token may be signed with, by ``kid``: current, next, previous."""
+    return _load_verification_keys(jwt_settings().SIGNING_KEY, public_pems())
+
+
+def public_pems() -> tuple[str, ...]:
+    """Return the PEM public keys verified beside the signing key's: the next ones, then the previous ones."""
+    return (*settings.JWT_NEXT_PUBLIC_KEYS, *settings.JWT_PREVIOUS_PUBLIC_KEYS)
 
 
 def jwks() -> dict[str, list[dict[str, Any]]]:
@@ -64,13 +70,13 @@ def _load_signing_key(pem: str) -> SigningKey:
 
 
 @lru_cache(maxsize=4)
-def _load_verification_keys(private_pem: str, previous_pems: tuple[str, ...]) -> dict[str, rsa.RSAPublicKey]:
+def _load_verification_keys(private_pem: str, public_pems: tuple[str, ...]) -> dict[str, rsa.RSAPublicKey]:
     current = _load_signing_key(private_pem).private_key.public_key()
     keys = {thumbprint(current): current}
-    for pem in previous_pems:
+    for pem in public_pems:
         public_key = serialization.load_pem_public_key(pem.encode())
         if not isinstance(public_key, rsa.RSAPublicKey):
-            raise TypeError("JWT_PREVIOUS_PUBLIC_KEYS must hold RSA public keys.")
+            raise TypeError("JWT_NEXT_PUBLIC_KEYS and JWT_PREVIOUS_PUBLIC_KEYS must hold RSA public keys.")
         keys.setdefault(thumbprint(public_key), public_key)
     return keys
 

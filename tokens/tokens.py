@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 import jwt
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import backends, tokens
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
@@ -56,6 +55,14 @@ class TokenError(SimpleJWTTokenError):
         self.message = message
         self.code = code
         super().__init__(message)
+
+
+class UnknownKeyError(TokenError):
+    """A token whose ``kid`` names no key of this instance: perhaps a key not yet published here.
+
+    Another instance may already sign with a key this one has not been given (a key change
+    done out of order), so such a token is not proof that its holder should be logged out.
+    """
 
 
 def read_header(token: str) -> dict[str, str]:
@@ -102,7 +109,7 @@ class TokenBackend(backends.TokenBackend):
         header = read_header(token)
         key = keys.verification_keys().get(header.get("kid"))
         if key is None:
-            raise TokenError(_("Token is signed with a key this site does not know."))
+            raise UnknownKeyError(_("Token is signed with a key this site does not know."))
         try:
             # The audience is always checked: with none configured, a token that names one is not ours.
             claims = jwt.decode(
@@ -232,7 +239,7 @@ def verify_refresh_token(token: str) -> RefreshToken:
 def _verification_settings() -> tuple:
     """Return everything a verification depends on, besides the token and the clock."""
     conf = jwt_settings()
-    return (conf.ISSUER, conf.AUDIENCE, conf.LEEWAY, conf.SIGNING_KEY, tuple(settings.JWT_PREVIOUS_PUBLIC_KEYS))
+    return (conf.ISSUER, conf.AUDIENCE, conf.LEEWAY, conf.SIGNING_KEY, keys.public_pems())
 
 
 # Keyed on the settings too, so a changed key, issuer or audience is never served from the cache.

@@ -9,14 +9,15 @@ had, the exception propagates and API Gateway answers 500: it cannot judge. API 
 caches the policy for ``AuthorizerResultTtlInSeconds``, keyed on the token, as our nginx does.
 
 Configuration, read once per container (the key cache lives as long as it does):
-VERIFIER_JWKS_URL, VERIFIER_ISSUER and VERIFIER_AUDIENCE (optional).
+VERIFIER_JWKS_URL, VERIFIER_ISSUER, VERIFIER_AUDIENCE (optional) and VERIFIER_LEEWAY (seconds of
+clock difference tolerated, default 30, at most 60).
 """
 
 import os
 from functools import cache
 from typing import Any
 
-from verifier.tokens import AccessTokenVerifier, MissingToken, Refused
+from verifier.tokens import DEFAULT_LEEWAY, AccessTokenVerifier, MissingToken, Refused
 
 ANONYMOUS = "anonymous"
 
@@ -39,6 +40,7 @@ def verifier() -> AccessTokenVerifier:
         jwks_url=os.environ["VERIFIER_JWKS_URL"],
         issuer=os.environ["VERIFIER_ISSUER"],
         audience=os.environ.get("VERIFIER_AUDIENCE") or None,
+        leeway=int(os.environ.get("VERIFIER_LEEWAY") or DEFAULT_LEEWAY),
     )
 
 

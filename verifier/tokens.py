@@ -29,6 +29,10 @@ REQUIRED_CLAIMS = ["iss", "sub", "iat", "exp", "jti", "token_type"]
 MAX_TOKEN_LENGTH = 8192  # ours is under 1 KB
 MAX_HEADER_LENGTH = 512
 MAX_ROLES = 16
+# Seconds of clock difference tolerated on iat, nbf and exp, as the blog's JWT_LEEWAY (default 30,
+# at most 60): the blog's servers and this one never share one clock exactly.
+DEFAULT_LEEWAY = 30
+MAX_LEEWAY = 60
 # What we put in X-User-Id and X-User-Roles must be safe in an HTTP header whatever a token says.
 USER_ID = re.compile(r"[A-Za-z0-9._@:-]{1,64}")
 ROLE = re.compile(r"[a-z0-9_:-]{1,32}")
@@ -74,9 +78,11 @@ class AccessTokenVerifier:
         jwks_url: str,
         issuer: str,
         audience: str | None = None,
-        leeway: int = 0,
+        leeway: int = DEFAULT_LEEWAY,
         keys: JWKSClient | None = None,
     ) -> None:
+        if not 0 <= leeway <= MAX_LEEWAY:
+            raise ValueError(f"leeway must be 0 to {MAX_LEEWAY} seconds, not {leeway}")
         self.issuer = issuer
         self.audience = audience or None
         self.leeway = leeway

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from core.models import StateEntry
 from tests.apikeys.signing import as_meta, botocore_headers
-from tests.tokens.jwt_support import access_claims, bearer, forge, stranger_private_pem
+from tests.tokens.jwt_support import BEYOND_LEEWAY, access_claims, bearer, forge, stranger_private_pem
 from tokens import families, tokens
 
 STATE_TABLES = re.compile(r"core_stateentry|ratelimit_ratelimitcounter")
@@ -81,7 +81,7 @@ def test_a_deactivated_users_token_is_inactive(client, author, introspector):
 
 
 def test_expired_forged_and_foreign_tokens_are_inactive(client, author, introspector):
-    expired = forge(access_claims(author.pk, exp=int(time.time()) - 10))
+    expired = forge(access_claims(author.pk, exp=int(time.time()) - BEYOND_LEEWAY))
     for token in (
         expired,
         "not.a.token",

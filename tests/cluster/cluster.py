@@ -16,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -96,12 +97,15 @@ class Cluster:
         os.killpg(pid, signal.SIGKILL)
         _wait_until_gone(processes, what=name)
 
-    def start_extra_instance(self, name: str, **env: str) -> "ExtraInstance":
-        """Start one more gunicorn on the cluster's database, outside nginx, with some settings changed."""
+    def start_extra_instance(self, name: str, *, wrapper: Sequence[str] = (), **env: str) -> "ExtraInstance":
+        """Start one more gunicorn on the cluster's database, outside nginx, with some settings changed.
+
+        ``wrapper`` runs it under another program: ``("faketime", "-f", "+5s")`` sets its clock 5 s ahead.
+        """
         port = free_port()
         log = open(self.directory / f"{name}.log", "w")  # noqa: SIM115 - the process writes to it until stopped
         process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "config/gunicorn.py",
+            [*wrapper, str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "config/gunicorn.py",
              "--bind", f"127.0.0.1:{port}", "config.wsgi"],
             cwd=ROOT,
             env={**os.environ, **self.environment(), "INSTANCE_NAME": name, **env},
@@ -131,6 +135,52 @@ class Cluster:
     def log(self, name: str) -> str:
         return (self.directory / f"{name}.log").read_text()
 
+    def reload_instance(self, name: str, *, seconds: float = 90) -> None:
+        """Reload one instance as docs/production.md says: USR2, then TERM the old master once the new one serves.
+
+        USR2 makes gunicorn start a new master (settings, key files and code read anew) beside the old
+        one, on the same listening socket; TERM lets the old workers finish their requests. No
+        connection is refused meanwhile. DIR/NAME.pid names the new master afterwards.
+        """
+        old = self.pid(name)
+        deadline = time.monotonic() + seconds
+        new = None
+        while new is None:
+            # A master that took over from another one ignores USR2 until it sees that one gone (about 1 s).
+            os.kill(old, signal.SIGUSR2)
+            attempt_ends = min(deadline, time.monotonic() + 5)
+            while new is None and time.monotonic() < attempt_ends:
+                new = _reexec_child(old)
+                time.sleep(0.05)
+            if time.monotonic() >= deadline and new is None:
+                raise RuntimeError(f"{name} started no new master after USR2")
+        while not _children(new):  # its workers (the app is loaded in the master before they fork)
+            if time.monotonic() > deadline or not _alive(new):
+                raise RuntimeError(f"{name}'s new master started no worker")
+            time.sleep(0.05)
+        os.kill(old, signal.SIGTERM)
+        _wait_until_gone([old], what=f"{name}'s old master", seconds=max(1.0, deadline - time.monotonic()))
+        (self.directory / f"{name}.pid").write_text(f"{new}\n")
+
+    def stop_process(self, name: str) -> "ProcessSpec":
+        """Stop the process of DIR/NAME.pid (an instance, the verifier) gracefully; return how to start it again."""
+        pid = self.pid(name)
+        spec = ProcessSpec.of(pid)
+        processes = [pid, *_children(pid)]
+        os.kill(pid, signal.SIGTERM)
+        _wait_until_gone(processes, what=name, seconds=40)
+        return spec
+
+    def start_process(self, name: str, spec: "ProcessSpec", *, port: int) -> None:
+        """Start a stopped process again as it ran (a session of its own, its log appended); return once it listens."""
+        with open(self.directory / f"{name}.log", "a") as log:
+            process = subprocess.Popen(
+                spec.argv, cwd=spec.cwd, env=spec.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        (self.directory / f"{name}.pid").write_text(f"{process.pid}\n")
+        wait_until_listening(port, what=name, process=process, seconds=60)
+
     def stop_verifier(self) -> None:
         """Stop the token verifier nginx asks about /members/, and wait until it is gone."""
         pid = int((self.directory / "verifier.pid").read_text())
@@ -145,11 +195,7 @@ class Cluster:
 
     def worker_pids(self, name: str) -> list[int]:
         """Return the pids of an instance's gunicorn workers (the master's children)."""
-        master = self.pid(name)
-        try:
-            return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-        except FileNotFoundError:
-            return []
+        return _children(self.pid(name))
 
     def environment(self) -> dict[str, str]:
         """Return the instances' environment that cluster.sh wrote to DIR/app.env."""
@@ -211,6 +257,26 @@ class Cluster:
         wait_until_listening(port, what="redis", seconds=15)
 
 
+@dataclass(frozen=True)
+class ProcessSpec:
+    """A running process's command line, environment and folder, read from /proc."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+
+    # What gunicorn hands a master it re-executes (USR2): a fresh start must open its own socket.
+    INHERITED = ("GUNICORN_FD", "GUNICORN_PID", "LISTEN_FDS", "LISTEN_PID")
+
+    @classmethod
+    def of(cls, pid: int) -> "ProcessSpec":
+        proc = Path(f"/proc/{pid}")
+        argv = [part.decode() for part in (proc / "cmdline").read_bytes().split(b"\0") if part]
+        pairs = [part.decode().partition("=") for part in (proc / "environ").read_bytes().split(b"\0") if part]
+        env = {name: value for name, _, value in pairs if name not in cls.INHERITED}
+        return cls(argv, env, os.readlink(proc / "cwd"))
+
+
 @dataclass
 class ExtraInstance:
     url: str
@@ -230,6 +296,25 @@ def _as_postgres(command: list[str]) -> None:
     # PostgreSQL refuses to run as root; scripts/pg-throwaway.sh made its files the postgres user's.
     prefix = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
     subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _reexec_child(master: int) -> int | None:
+    """Return the new master gunicorn started on USR2: the child it told its own pid in GUNICORN_PID."""
+    for child in _children(master):
+        try:
+            environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if f"GUNICORN_PID={master}".encode() in environ:
+            return child
+    return None
 
 
 def _wait_until_gone(pids: list[int], *, what: str, seconds: float = 15) -> None:

@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from config.devfiles import read_or_create
+from config.devfiles import generate_private_key_pem, read_or_create
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 # Only what the operating system needs: any setting left in the caller's environment
@@ -125,6 +125,48 @@ def test_production_without_a_usable_site_url_stops_naming_it(production, variab
     assert "SITE_URL" in result.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.parametrize(("value", "starts"), [("", True), ("0", True), ("60", True), ("61", False), ("-1", False)])
+def test_jwt_leeway_defaults_to_30_s_and_more_than_60_s_stops_start_up_naming_it(production, value, starts):
+    variables = {"JWT_LEEWAY": value} if value else {}
+    show_leeway = (
+        "import django; django.setup(); from django.conf import settings; print(settings.SIMPLE_JWT['LEEWAY'])"
+    )
+
+    result = run(["-c", show_leeway], clean_environment(**{**production, **variables}))
+
+    if starts:
+        assert result.stdout.strip() == (value or "30"), result.stderr
+    else:
+        assert result.returncode != 0
+        assert "JWT_LEEWAY" in result.stderr.strip().splitlines()[-1]
+
+
+def test_public_keys_for_a_key_change_are_read_from_the_files_named_and_a_missing_file_stops_start_up(
+    tmp_path, production
+):
+    private_key = serialization.load_pem_private_key(rsa_private_key_pem().encode(), password=None)
+    pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "next.pem").write_bytes(pem)
+    (tmp_path / "previous.pem").write_text("")
+    show_keys = "import django; django.setup(); from tokens import keys; print(len(keys.jwks()['keys']))"
+    files = {
+        "JWT_NEXT_PUBLIC_KEYS_FILE": str(tmp_path / "next.pem"),
+        "JWT_PREVIOUS_PUBLIC_KEYS_FILE": str(tmp_path / "previous.pem"),
+    }
+    other_key = {"JWT_PRIVATE_KEY": generate_private_key_pem().decode()}
+
+    listed = run(["-c", show_keys], clean_environment(**{**production, **other_key, **files}))
+    missing = run(
+        ["-c", show_keys], clean_environment(**{**production, "JWT_NEXT_PUBLIC_KEYS_FILE": str(tmp_path / "gone.pem")})
+    )
+
+    assert listed.stdout.strip() == "2", listed.stderr  # the signing key's and the next one
+    assert missing.returncode != 0
+    assert "JWT_NEXT_PUBLIC_KEYS_FILE" in missing.stderr.strip().splitlines()[-1]
+
+
 def test_debug_mode_generates_one_dev_secret_shared_by_processes(tmp_path):
     env = clean_environment(DEBUG="1", VAR_DIR=str(tmp_path))
     commands = [["-c", PRINT_SECRET_KEY] for _ in range(2)]
@@ -218,7 +260,7 @@ def test_read_or_create_from_racing_threads_yields_one_value(tmp_path):
 def test_read_or_create_from_racing_processes_yields_one_value(tmp_path):
     path = tmp_path / "secret"
     script = (
-        "import os, sys; from pathlib import Path; from config.devfiles import read_or_create; "
+        "import os, sys; from pathlib import Path; from config.devfiles import generate_private_key_pem, read_or_create; "
         "print(read_or_create(Path(sys.argv[1]), lambda: str(os.getpid()).encode()).decode())"
     )
     processes = [

@@ -19,6 +19,10 @@ from config.devfiles import generate_private_key_pem
 from tokens import keys
 from tokens.models import RefreshTokenFamily
 
+# Further in the past (or future) than any JWT_LEEWAY allows (at most 60 s): refused whatever it is.
+BEYOND_LEEWAY = 120
+PAST_THE_LEEWAY = timedelta(seconds=-BEYOND_LEEWAY)
+
 
 @cache
 def stranger_private_pem() -> str:
@@ -63,7 +67,9 @@ def access_claims(user_id: int | str = 1, **overrides) -> dict:
 def forge(claims: dict, *, private_pem: str | None = None, headers: dict | None = None) -> str:
     """Sign ``claims`` RS256 with ``private_pem`` (ours by default), our kid and typ at+jwt unless overridden."""
     headers = {"kid": our_kid(), "typ": "at+jwt", **(headers or {})}
-    key = serialization.load_pem_private_key((private_pem or settings.SIMPLE_JWT["SIGNING_KEY"]).encode(), password=None)
+    key = serialization.load_pem_private_key(
+        (private_pem or settings.SIMPLE_JWT["SIGNING_KEY"]).encode(), password=None
+    )
     return jwt.encode(claims, key, algorithm="RS256", headers=headers)
 
 
@@ -153,9 +159,9 @@ REFUSED_ACCESS_TOKENS = {
     "hs256_signed_with_our_public_key": _hs256_signed_with_our_public_key,
     "foreign_key_with_our_kid": lambda: forge(access_claims(), private_pem=stranger_private_pem()),
     "tampered_payload": _tampered_payload,
-    "expired": lambda: forge(access_claims(iat=int(time.time()) - 400, exp=int(time.time()) - 100)),
-    "future_nbf": lambda: forge(access_claims(nbf=int(time.time()) + 60)),
-    "issued_in_the_future": lambda: forge(access_claims(iat=int(time.time()) + 60)),
+    "expired": lambda: forge(access_claims(iat=int(time.time()) - 400, exp=int(time.time()) - BEYOND_LEEWAY)),
+    "future_nbf": lambda: forge(access_claims(nbf=int(time.time()) + BEYOND_LEEWAY)),
+    "issued_in_the_future": lambda: forge(access_claims(iat=int(time.time()) + BEYOND_LEEWAY)),
     "refresh_token_as_access": _refresh_token_shape,
     "refresh_type_claim_in_access_header": lambda: forge(access_claims(token_type="refresh")),
     "access_claims_without_at_jwt_header": lambda: forge(access_claims(), headers={"typ": "JWT"}),

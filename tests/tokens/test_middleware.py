@@ -1,14 +1,12 @@
 """Browsers carry our JWTs in cookies: pages know the user from them and renew them silently."""
 
-from datetime import timedelta
-
 import pytest
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client, override_settings
 
 from blog.models import Post
-from tests.tokens.jwt_support import after_grace_period, simple_jwt
+from tests.tokens.jwt_support import PAST_THE_LEEWAY, after_grace_period, public_pem, simple_jwt, stranger_private_pem
 from tokens import families, tokens
 from tokens.cookies import clear_token_cookies, set_token_cookies
 from tokens.models import RefreshTokenFamily
@@ -32,7 +30,7 @@ def browser_with(access: str | None = None, refresh: str | None = None, **client
 
 
 def expired_pair(user) -> families.TokenPair:
-    with simple_jwt(ACCESS_TOKEN_LIFETIME=timedelta(seconds=-1)):
+    with simple_jwt(ACCESS_TOKEN_LIFETIME=PAST_THE_LEEWAY):
         return families.issue_tokens(user)
 
 
@@ -141,6 +139,24 @@ def test_page_with_expired_access_and_revoked_refresh_is_anonymous_and_drops_the
     assert "민지닉네임" not in response.content.decode()
     assert response.cookies[ACCESS]["max-age"] == 0
     assert response.cookies[REFRESH]["max-age"] == 0
+
+
+def test_cookies_signed_with_a_key_this_instance_does_not_know_yet_are_kept_for_one_that_does(user):
+    # Another instance already signs with a new key that was never published here (a key change
+    # done out of order): this page cannot tell who the user is, but must not log them out.
+    new_key, our_key = stranger_private_pem(), settings.SIMPLE_JWT["SIGNING_KEY"]
+    with simple_jwt(SIGNING_KEY=new_key), override_settings(JWT_PREVIOUS_PUBLIC_KEYS=[public_pem(our_key)]):
+        pair = families.issue_tokens(user)
+    browser = browser_with(access=pair.access, refresh=pair.refresh)
+
+    here = browser.get("/")
+    with override_settings(JWT_NEXT_PUBLIC_KEYS=[public_pem(new_key)]):
+        where_the_key_is_known = browser.get("/")
+
+    assert "민지닉네임" not in here.content.decode()
+    assert ACCESS not in here.cookies and REFRESH not in here.cookies  # neither deleted nor replaced
+    assert "민지닉네임" in where_the_key_is_known.content.decode()
+    assert RefreshTokenFamily.objects.get().revoked_at is None
 
 
 def test_page_with_a_replayed_refresh_cookie_revokes_the_family(user):

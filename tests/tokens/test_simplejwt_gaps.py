@@ -12,7 +12,7 @@ from rest_framework_simplejwt import tokens as simplejwt_tokens
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from blog.models import Post
-from tests.tokens.jwt_support import access_claims, bearer, forge, simple_jwt
+from tests.tokens.jwt_support import PAST_THE_LEEWAY, access_claims, bearer, forge, simple_jwt
 from tokens import families, tokens
 from tokens.authentication import BearerTokenAuthentication, CookieTokenAuthentication
 from tokens.models import TokenUser
@@ -63,7 +63,7 @@ def test_lifetimes_are_read_when_a_token_is_made_so_override_settings_reaches_th
 
 
 def test_token_class_keeps_our_refusal_reason_where_simplejwt_says_token_is_invalid(user):
-    with simple_jwt(ACCESS_TOKEN_LIFETIME=timedelta(seconds=-10)):
+    with simple_jwt(ACCESS_TOKEN_LIFETIME=PAST_THE_LEEWAY):
         expired = str(tokens.AccessToken.for_user(user))
 
     with pytest.raises(tokens.TokenError) as refused:

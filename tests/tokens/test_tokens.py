@@ -188,7 +188,7 @@ def test_verify_accepts_a_token_signed_with_a_previous_key_listed_in_settings(us
 def test_verified_token_remembered_by_the_process_still_expires_on_time(user, monkeypatch):
     access_token = families.issue_tokens(user).access
     tokens.verify_access_token(access_token)  # verified once: remembered
-    later = time.time() + 301
+    later = time.time() + 300 + settings.SIMPLE_JWT["LEEWAY"] + 1  # past exp and the leeway
 
     monkeypatch.setattr(tokens.time, "time", lambda: later)
 
@@ -232,6 +232,19 @@ def test_jwks_lists_current_and_previous_public_keys_without_private_parts():
     for key in document["keys"]:
         assert key.keys() == {"kty", "use", "alg", "kid", "n", "e"}
         assert not key.keys() & PRIVATE_MEMBERS
+
+
+def test_next_key_is_published_and_verified_before_this_instance_signs_with_it(user):
+    # The first stage of a key change: every instance lists the new key while still signing with the old.
+    with override_settings(JWT_NEXT_PUBLIC_KEYS=[public_pem(stranger_private_pem())]):
+        kids = [key["kid"] for key in keys.jwks()["keys"]]
+        with simple_jwt(SIGNING_KEY=stranger_private_pem()):
+            signed_elsewhere = families.issue_tokens(user).access  # an instance at the second stage already
+        assert tokens.verify_access_token(signed_elsewhere)["sub"] == str(user.pk)
+        assert tokens.verify_access_token(families.issue_tokens(user).access)["sub"] == str(user.pk)
+
+    assert kids[0] == keys.signing_key().kid  # still the one that signs here
+    assert len(kids) == 2
 
 
 def test_split_pem_blocks_reads_several_keys_from_one_variable():
@@ -434,7 +447,13 @@ def _settings_in_subprocess(env: dict, code: str) -> subprocess.CompletedProcess
 
 
 def test_production_without_a_private_key_stops_naming_jwt_private_key():
-    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "blog.example", "KAKAO_CLIENT_ID": "k", "KAKAO_APP_ID": "1"}
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "blog.example",
+        "KAKAO_CLIENT_ID": "k",
+        "KAKAO_APP_ID": "1",
+    }
 
     result = _settings_in_subprocess(env, "settings.SIMPLE_JWT['SIGNING_KEY']")
 

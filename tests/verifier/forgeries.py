@@ -10,7 +10,14 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
-from tests.tokens.jwt_support import REFUSED_ACCESS_TOKENS, access_claims, forge, our_kid, stranger_private_pem
+from tests.tokens.jwt_support import (
+    BEYOND_LEEWAY,
+    REFUSED_ACCESS_TOKENS,
+    access_claims,
+    forge,
+    our_kid,
+    stranger_private_pem,
+)
 
 
 def _rs512_signed_with_our_key() -> str:
@@ -28,8 +35,8 @@ FORGED_ACCESS_TOKENS = {
     "oversized_token_signed_by_a_stranger": lambda: forge(
         access_claims(padding="p" * 20000), private_pem=stranger_private_pem()
     ),
-    "issued_an_hour_ago_expired_a_minute_ago": lambda: forge(
-        access_claims(iat=int(time.time()) - 3600, exp=int(time.time()) - 60)
+    "issued_an_hour_ago_expired_two_minutes_ago": lambda: forge(
+        access_claims(iat=int(time.time()) - 3600, exp=int(time.time()) - BEYOND_LEEWAY)
     ),
     "sub_as_number": lambda: forge(access_claims(sub=12)),
 }

@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.test import override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -43,6 +44,27 @@ def test_after_a_key_rotation_new_tokens_verify_after_one_refetch(blog, settings
     assert verifier.verify(new_token).user_id == "6"
     assert verifier.verify(old_token).user_id == "5"  # still listed by the blog until it expires
     assert len(jwks_fetches) == 2
+
+
+def test_a_refetch_answered_by_an_instance_that_lags_keeps_the_newer_key(fake_jwks, settings):
+    # Behind a load balancer, one instance already publishes the next key and the other not yet.
+    with override_settings(JWT_NEXT_PUBLIC_KEYS=[public_pem(stranger_private_pem())]):
+        ahead = blog_keys.jwks()
+    lagging = blog_keys.jwks()
+    new_kid = next(key["kid"] for key in ahead["keys"] if key not in lagging["keys"])
+    signed_with_the_new_key = forge(
+        access_claims(user_id=6), private_pem=stranger_private_pem(), headers={"kid": new_kid}
+    )
+    fake_jwks.serve(json.dumps(ahead).encode())
+    verifier = make_verifier(fake_jwks.url, cooldown=0)
+    assert verifier.verify(signed_with_the_new_key).user_id == "6"
+
+    fake_jwks.serve(json.dumps(lagging).encode())
+    with pytest.raises(Refused):  # an unknown kid makes it refetch: the lagging instance answers
+        verifier.verify(forge(access_claims(), headers={"kid": "made-up"}))
+
+    assert verifier.verify(signed_with_the_new_key).user_id == "6"
+    assert verifier.verify(forge(access_claims(user_id=7))).user_id == "7"
 
 
 def test_made_up_kids_make_at_most_one_refetch_per_cooldown(shared_blog, jwks_fetches):

@@ -1,6 +1,9 @@
 """The verifier accepts what the blog issues and refuses every token the blog refuses."""
 
+import time
+
 import pytest
+from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,6 +12,7 @@ from tests.verifier.conftest import make_verifier
 from tests.verifier.forgeries import FORGED_ACCESS_TOKENS
 from tokens import families
 from tokens import tokens as blog_tokens
+from verifier import lambda_authorizer
 from verifier.tokens import MissingToken, Refused, bearer_token, unverified_header
 
 
@@ -33,6 +37,30 @@ def test_hand_made_valid_token_is_accepted_by_both(verifier):
 
     assert blog_tokens.verify_access_token(token)["sub"] == "7"
     assert verifier.verify(token).user_id == "7"
+
+
+# Claims as a server whose clock is some seconds off stamps them: within the leeway (30 s).
+SKEWED_CLAIMS = {
+    "issued_by_a_clock_5_s_ahead": {"iat": 5, "exp": 305},
+    "issued_20_s_ahead_with_nbf": {"iat": 20, "nbf": 20, "exp": 320},
+    "expired_20_s_ago_by_our_clock": {"iat": -320, "exp": -20},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SKEWED_CLAIMS))
+def test_clocks_seconds_apart_are_tolerated_by_the_blog_the_verifier_and_the_lambda_authorizer(
+    verifier, shared_blog, monkeypatch, name
+):
+    now = int(time.time())
+    token = forge(access_claims(user_id=9, **{claim: now + offset for claim, offset in SKEWED_CLAIMS[name].items()}))
+    monkeypatch.setenv("VERIFIER_JWKS_URL", shared_blog.jwks_url)
+    monkeypatch.setenv("VERIFIER_ISSUER", settings.SIMPLE_JWT["ISSUER"])
+    lambda_authorizer.verifier.cache_clear()
+
+    assert blog_tokens.verify_access_token(token)["sub"] == "9"
+    assert verifier.verify(token).user_id == "9"
+    assert lambda_authorizer.handler({"type": "TOKEN", "authorizationToken": f"Bearer {token}"})["principalId"] == "9"
+    lambda_authorizer.verifier.cache_clear()
 
 
 @pytest.mark.parametrize("name", sorted(FORGED_ACCESS_TOKENS))
