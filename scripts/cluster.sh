@@ -7,6 +7,7 @@
 #   scripts/cluster.sh start DIR   start in the background; DIR/cluster.env lists the URLs and pids
 #   scripts/cluster.sh stop DIR    stop what start started
 #   scripts/cluster.sh restart-rolling DIR   restart every instance in turn, dropping no request
+#   scripts/cluster.sh drain DIR [NAME]      take instance NAME out of nginx's rotation (no NAME: put all back)
 #   scripts/cluster.sh nginx-conf DIR PORT UPSTREAM...   only write DIR/nginx/nginx.conf (for tests)
 #
 # Beside the blog, nginx protects a second service, /members/ (python -m verifier.members_demo),
@@ -29,7 +30,7 @@ PY=$ROOT/.venv/bin/python
 GUNICORN=$ROOT/.venv/bin/gunicorn
 NGINX=/usr/sbin/nginx
 
-usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR | restart-rolling DIR | nginx-conf DIR PORT UPSTREAM..." >&2; exit 2; }
+usage() { echo "usage: $0 run [DIR] | start DIR | stop DIR | restart-rolling DIR | drain DIR [NAME] | nginx-conf DIR PORT UPSTREAM..." >&2; exit 2; }
 
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -411,6 +412,18 @@ sys.exit(1)
 EOF
 }
 
+# Take instance NAME (app1...) out of nginx's rotation, or, with no NAME, put every instance back;
+# return once nginx sends the one taken out nothing more (to reload it with USR2, say).
+drain() {
+  local dir=$1 name=$2 address=""
+  if [ -n "$name" ]; then
+    address=$(sed -n "s/^INSTANCE_$name=http:\/\///p" "$dir/cluster.env")
+    [ -n "$address" ] || { echo "no instance $name in $dir/cluster.env" >&2; exit 2; }
+  fi
+  rewrite_nginx_conf "$dir" "$address"
+  reload_nginx "$dir"
+}
+
 # Restart each instance in turn, as a deploy does (docs/production.md, "Deploying without
 # dropping a request"): take it out of nginx and let nginx finish what it had sent it; stop it
 # (SIGTERM: it answers what it accepted); start it again as it ran, with the code on disk now;
@@ -420,8 +433,7 @@ restart_rolling() {
   mapfile -d '' environment <"$dir/instance.environ"
   for name in $(sed -n 's/^INSTANCE_\(app[0-9]*\)=.*/\1/p' "$dir/cluster.env"); do
     address=$(sed -n "s/^INSTANCE_$name=http:\/\///p" "$dir/cluster.env")
-    rewrite_nginx_conf "$dir" "$address"
-    reload_nginx "$dir"
+    drain "$dir" "$name"
     pid=$(cat "$dir/$name.pid")
     kill -TERM "$pid"
     for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done  # graceful_timeout is 20 s
@@ -432,8 +444,7 @@ restart_rolling() {
     echo $! >"$dir/$name.pid"
     # Not ready in time: it stays out of nginx, and the instances after it are left as they run.
     wait_until_ready "$name" "http://$address/healthz" "$dir/$name.log"
-    rewrite_nginx_conf "$dir" ""
-    reload_nginx "$dir"
+    drain "$dir" ""
   done
 }
 
@@ -446,6 +457,7 @@ case ${1:-} in
     ;;
   stop) [ $# -eq 2 ] || usage; stop "$2" ;;
   restart-rolling) [ $# -eq 2 ] || usage; restart_rolling "$2" ;;
+  drain) [ $# -eq 2 ] || [ $# -eq 3 ] || usage; drain "$2" "${3:-}" ;;
   nginx-conf) [ $# -ge 4 ] || usage; shift; write_nginx_conf "$@" ;;
   run)
     dir=${2:-}

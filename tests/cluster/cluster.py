@@ -16,7 +16,8 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -127,6 +128,22 @@ class Cluster:
         )
         if result.returncode != 0:
             raise RuntimeError(f"cluster.sh restart-rolling failed ({result.returncode}):\n{result.stderr}")
+
+    @contextmanager
+    def out_of_rotation(self, name: str) -> Iterator[None]:
+        """Keep one instance out of nginx's rotation meanwhile (scripts/cluster.sh drain), then put it back."""
+        self._drain(name)
+        try:
+            yield
+        finally:
+            self._drain()
+
+    def _drain(self, *name: str) -> None:
+        result = subprocess.run(
+            [str(SCRIPT), "drain", str(self.directory), *name], capture_output=True, text=True, timeout=120, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"cluster.sh drain failed ({result.returncode}):\n{result.stderr}")
 
     def booted_workers(self, name: str) -> list[int]:
         """Return the pid of every worker the instance has started, in order, from gunicorn's log."""
