@@ -69,10 +69,12 @@ def holds(pid: int, *, local_port: int, remote_port: int = 0, state: str | None 
 
 
 def open_files(pid: int) -> set[str]:
+    """Return what process ``pid`` has open; nothing once it has exited (a worker may be gone already)."""
     links = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
-            links.add(os.readlink(fd))
+    with contextlib.suppress(FileNotFoundError):  # the process exited meanwhile
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+                links.add(os.readlink(fd))
     return links
 
 
