@@ -9,7 +9,7 @@ one row per login and rotates with one conditional UPDATE.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tokens.models import RefreshTokenFamily
+from tokens.settings import jwt_settings
 from tokens.tokens import AccessToken, RefreshToken, TokenError, backend, verify_access_token, verify_refresh_token
 
 Reason = RefreshTokenFamily.RevokeReason
@@ -93,7 +94,8 @@ def _within_grace_period(family: RefreshTokenFamily, jti: str) -> bool:
     """
     if not family.previous_jti or jti != family.previous_jti or family.rotated_at is None:
         return False
-    return timezone.now() - family.rotated_at <= settings.JWT_REFRESH_GRACE_PERIOD
+    # rotated_at is the clock of the instance that rotated: another may run seconds ahead.
+    return timezone.now() - family.rotated_at <= settings.JWT_REFRESH_GRACE_PERIOD + _leeway()
 
 
 def revoke(refresh_token: str) -> None:
@@ -103,8 +105,14 @@ def revoke(refresh_token: str) -> None:
 
 def flush_expired() -> int:
     """Delete the families whose last refresh token has expired; return how many."""
-    deleted, _by_model = RefreshTokenFamily.objects.filter(expires_at__lt=timezone.now()).delete()
+    # Past the leeway too: until then a refresh token just past its exp is still accepted.
+    deleted, _by_model = RefreshTokenFamily.objects.filter(expires_at__lt=timezone.now() - _leeway()).delete()
     return deleted
+
+
+def _leeway() -> timedelta:
+    """Return the clock difference between instances our token checks allow (JWT_LEEWAY)."""
+    return timedelta(seconds=jwt_settings().LEEWAY)
 
 
 def introspect(token: str) -> dict[str, Any]:

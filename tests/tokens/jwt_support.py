@@ -74,9 +74,10 @@ def forge(claims: dict, *, private_pem: str | None = None, headers: dict | None 
 
 
 def after_grace_period() -> None:
-    """Move every family's last rotation back past the grace period, as if that time had passed."""
+    """Move every family's last rotation back past the grace period (and the clock leeway), as if that time had passed."""
+    leeway = timedelta(seconds=settings.SIMPLE_JWT["LEEWAY"])
     RefreshTokenFamily.objects.update(
-        rotated_at=F("rotated_at") - settings.JWT_REFRESH_GRACE_PERIOD - timedelta(seconds=1)
+        rotated_at=F("rotated_at") - settings.JWT_REFRESH_GRACE_PERIOD - leeway - timedelta(seconds=1)
     )
 
 

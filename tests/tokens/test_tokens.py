@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import given
@@ -421,7 +422,7 @@ def test_flush_command_deletes_expired_families_and_keeps_live_ones(user):
     expired = families.issue_tokens(user)
     RefreshTokenFamily.objects.filter(
         pk=jwt.decode(expired.refresh, options={"verify_signature": False})["fam"]
-    ).update(expires_at=timezone.now() - timedelta(seconds=1))
+    ).update(expires_at=timezone.now() - timedelta(seconds=settings.SIMPLE_JWT["LEEWAY"] + 1))
     out = StringIO()
 
     call_command("flush_expired_tokens", stdout=out)
@@ -471,3 +472,25 @@ def test_debug_generates_one_key_into_var_dir_shared_by_every_process(tmp_path):
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     assert (tmp_path / "dev-jwt-private-key.pem").read_text().startswith("-----BEGIN PRIVATE KEY-----")
+
+
+def test_a_tab_replaying_within_the_grace_period_is_not_a_theft_on_an_instance_whose_clock_runs_ahead(user, settings):
+    first = families.issue_tokens(user)
+    families.rotate(first.refresh)
+    # The rotation's time came from another instance's clock, 10 s behind this one's, at the grace period's end.
+    RefreshTokenFamily.objects.update(
+        rotated_at=F("rotated_at") - settings.JWT_REFRESH_GRACE_PERIOD - timedelta(seconds=10)
+    )
+
+    assert families.rotate(first.refresh).access  # the same browser's other tab: not revoked
+    assert RefreshTokenFamily.objects.get().revoked_at is None
+
+
+def test_flush_keeps_a_family_whose_token_is_past_its_exp_but_within_the_leeway(user):
+    family = families.issue_tokens(user)
+    RefreshTokenFamily.objects.update(expires_at=timezone.now() - timedelta(seconds=5))
+
+    families.flush_expired()
+
+    assert RefreshTokenFamily.objects.count() == 1
+    assert families.rotate(family.refresh).access
